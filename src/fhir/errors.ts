@@ -82,6 +82,7 @@ export class FhirError extends Error {
 export interface OperationOutcome {
   resourceType: 'OperationOutcome';
   issue: Issue[];
+  [key: string]: unknown;
 }
 
 export function operationOutcome(issues: Issue[]): OperationOutcome {

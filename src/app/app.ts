@@ -1,0 +1,51 @@
+/** The composition root: builds every part from the configuration and wires them together. */
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { loadR4Definitions, type Definitions } from '../fhir/definitions.ts';
+import { buildHttpServer } from '../http/server.ts';
+import type { InteractionContext } from '../interactions/types.ts';
+import { createBasicSearchEngine } from '../search/index.ts';
+import { openStore } from '../storage/index.ts';
+import { createStructureValidator } from '../validation/index.ts';
+import type { MeridianConfig } from './config.ts';
+
+export interface Meridian {
+  ctx: InteractionContext;
+  http: FastifyInstance;
+  close(): Promise<void>;
+}
+
+let sharedDefinitions: Definitions | undefined;
+
+/** The R4 definitions are immutable; one copy per process serves every instance (tests start many). */
+export function definitions(): Definitions {
+  return (sharedDefinitions ??= loadR4Definitions());
+}
+
+/** Everything the interactions need, without HTTP (the importer and tests use it directly). */
+export async function createContext(config: MeridianConfig): Promise<InteractionContext> {
+  const defs = definitions();
+  const store = await openStore(config.store);
+  return {
+    defs,
+    store,
+    validator: createStructureValidator(defs),
+    search: createBasicSearchEngine(defs),
+    config,
+    now: () => Date.now(),
+  };
+}
+
+export async function createMeridian(config: MeridianConfig, logger: Logger | false = false): Promise<Meridian> {
+  const ctx = await createContext(config);
+  const store = ctx.store;
+  const http = buildHttpServer(ctx, { bodyLimit: config.bodyLimit, baseUrl: config.baseUrl, logger });
+  return {
+    ctx,
+    http,
+    async close() {
+      await http.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,49 @@
+/** The `meridian` command: dispatches to a subcommand. */
+import { serveCommand } from './serve.ts';
+import { importCommand } from './import.ts';
+
+export interface Command {
+  name: string;
+  summary: string;
+  help: string;
+  run(args: string[]): Promise<number>;
+}
+
+const COMMANDS: Command[] = [serveCommand, importCommand];
+
+const USAGE = `meridian: a FHIR R4 health-and-care interoperability platform
+
+Usage: meridian <command> [options]
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n')}
+
+Run "meridian <command> --help" for a command's options.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    console.error(`meridian: unknown command "${name}"\n\n${USAGE}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(command.help);
+    return 0;
+  }
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0 || process.argv[2] !== 'serve') process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(`meridian: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  },
+);

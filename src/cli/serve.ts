@@ -1,0 +1,79 @@
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { buildConfig, ConfigError, DEFAULTS } from '../app/config.ts';
+import { createMeridian } from '../app/app.ts';
+import type { Command } from './main.ts';
+
+const HELP = `Usage: meridian serve [options]
+
+Starts the FHIR R4 server. The FHIR base is http://HOST:PORT/fhir.
+
+Options:
+  --port N              port to listen on (MERIDIAN_PORT; default ${DEFAULTS.port})
+  --host ADDRESS        address to bind (MERIDIAN_HOST; default ${DEFAULTS.host})
+  --store SPEC          sqlite:PATH or postgres://user@host:port/db (MERIDIAN_STORE; default ${DEFAULTS.store})
+  --dev                 development mode: no authentication (MERIDIAN_DEV=true)
+  --body-limit SIZE     largest request body, e.g. 64mb (MERIDIAN_BODY_LIMIT; default 64mb)
+  --base-url URL        public FHIR base URL used in links (MERIDIAN_BASE_URL; default from the Host header)
+  --conditional-delete single|multiple
+                        what a conditional delete matching several resources does (default multiple)
+  --log-level LEVEL     pino log level (MERIDIAN_LOG_LEVEL; default info)
+  -h, --help            this help`;
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'start the FHIR server',
+  help: HELP,
+  async run(args) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        store: { type: 'string' },
+        dev: { type: 'boolean' },
+        'body-limit': { type: 'string' },
+        'base-url': { type: 'string' },
+        'conditional-delete': { type: 'string' },
+        'log-level': { type: 'string' },
+      },
+      strict: true,
+    });
+    let config;
+    try {
+      config = buildConfig(values);
+    } catch (e) {
+      if (e instanceof ConfigError) {
+        console.error(`meridian serve: ${e.message}`);
+        return 2;
+      }
+      throw e;
+    }
+    if (!config.dev) {
+      console.error(
+        'meridian serve: authentication (SMART on FHIR) is not available in this version, and Meridian never serves data unauthenticated by accident.\n' +
+          'Run with --dev for development and tests (no authentication, bound to localhost by default).',
+      );
+      return 2;
+    }
+    const logger = pino({ level: config.logLevel });
+    const started = Date.now();
+    const meridian = await createMeridian(config, logger);
+    const stop = async (signal: string) => {
+      logger.info({ signal }, 'stopping');
+      await meridian.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void stop('SIGINT'));
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    await meridian.http.listen({ port: config.port, host: config.host });
+    const address = meridian.http.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+    console.log(
+      `Meridian is ready at http://${shown}:${port}/fhir (store ${config.store.replace(/\/\/[^@/]*@/, '//***@')}, ` +
+        `${meridian.ctx.defs.resourceTypes.length} R4 resource types, development mode: no authentication) in ${Date.now() - started} ms`,
+    );
+    return 0;
+  },
+};

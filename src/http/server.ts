@@ -1,0 +1,144 @@
+/**
+ * Fastify: content types, the FHIR route (one catch-all mapped through the FHIR URL grammar),
+ * replies and the one error mapping. Every failure leaves as an OperationOutcome.
+ */
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { FhirError, asFhirError } from '../fhir/errors.ts';
+import { parseFhirXml } from '../fhir/xml/index.ts';
+import { handle } from '../interactions/dispatch.ts';
+import type { FhirResponse, InteractionContext } from '../interactions/types.ts';
+import { httpDate } from '../interactions/versions.ts';
+import { CONTENT_TYPE, negotiate, render, type Format } from './format.ts';
+import { baseUrlOf, FHIR_PREFIX, toFhirRequest } from './request.ts';
+import type { Logger } from 'pino';
+
+export interface HttpOptions {
+  /** Largest request body accepted, in bytes. */
+  bodyLimit: number;
+  /** The public FHIR base URL; derived from the Host header when absent. */
+  baseUrl?: string;
+  logger?: Logger | false;
+}
+
+const JSON_TYPES = ['application/fhir+json', 'application/json', 'application/json-patch+json', 'application/json+fhir'];
+const XML_TYPES = ['application/fhir+xml', 'application/xml', 'text/xml', 'application/xml+fhir'];
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+/** Fastify's own error codes, mapped once to FHIR error categories. */
+const FASTIFY_ERRORS: Record<string, (e: Error) => FhirError> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: () => new FhirError('too-large', 'The request body is larger than this server accepts (see --body-limit)'),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () =>
+    new FhirError('unsupported-media', 'Unsupported Content-Type: send application/fhir+json, application/fhir+xml or application/json-patch+json'),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => new FhirError('incorrect', 'The Content-Length does not match the body'),
+  FST_ERR_CTP_EMPTY_JSON_BODY: () => new FhirError('incorrect', 'The request body is empty'),
+  FST_ERR_BAD_URL: () => new FhirError('incorrect', 'The URL is malformed'),
+};
+
+function toFhirError(err: unknown): FhirError {
+  if (err instanceof FhirError) return err;
+  const code = (err as { code?: string }).code;
+  if (code && FASTIFY_ERRORS[code]) return FASTIFY_ERRORS[code](err as Error);
+  const status = (err as { statusCode?: number }).statusCode;
+  if (status && status >= 400 && status < 500) return new FhirError('incorrect', (err as Error).message);
+  return asFhirError(err);
+}
+
+function formatOf(req: FastifyRequest): Format {
+  const q = req.query as Record<string, string | string[] | undefined>;
+  const f = q?._format;
+  try {
+    return negotiate(Array.isArray(f) ? f[0] : f, req.headers.accept);
+  } catch {
+    return 'json';
+  }
+}
+
+export function buildHttpServer(ctx: InteractionContext, opts: HttpOptions): FastifyInstance {
+  const app = Fastify({
+    bodyLimit: opts.bodyLimit,
+    ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
+    // URLs can carry identifiers (patient data): the onResponse hook below logs without them
+    logController: new LogController({ disableRequestLogging: true }),
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000, caseSensitive: true },
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (_req, body, done) => {
+    const text = body as string;
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (e) {
+      done(new FhirError('incorrect', `The body is not valid JSON: ${(e as Error).message}`), undefined);
+    }
+  });
+  app.addContentTypeParser(XML_TYPES, { parseAs: 'string' }, (_req, body, done) => {
+    const text = body as string;
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, parseFhirXml(text, ctx.defs));
+    } catch (e) {
+      done(toFhirError(e), undefined);
+    }
+  });
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((err, req, reply) => {
+    const fhirError = toFhirError(err);
+    if (fhirError.status >= 500) req.log.error({ err }, 'request failed');
+    sendError(reply, fhirError, formatOf(req), ctx);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    sendError(reply, new FhirError('not-found', `Nothing is served at ${req.url.split('?')[0]}; the FHIR base is ${FHIR_PREFIX}`), 'json', ctx);
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.info({ method: req.method, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+
+  const fhirHandler = async (req: FastifyRequest, reply: FastifyReply) => {
+    const q = req.query as Record<string, string | string[] | undefined>;
+    const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[v.length - 1] : v);
+    const format = negotiate(first(q._format), req.headers.accept);
+    const request = toFhirRequest(req, ctx.defs, baseUrlOf(req, opts.baseUrl));
+    const response = await handle(request, ctx);
+    const shape = request.interaction === 'read' || request.interaction === 'vread';
+    return send(reply, response, { format, pretty: first(q._pretty) === 'true', summary: first(q._summary), elements: first(q._elements) }, ctx, shape, req.method === 'HEAD');
+  };
+  app.route({ method: METHODS, url: FHIR_PREFIX, handler: fhirHandler });
+  app.route({ method: METHODS, url: `${FHIR_PREFIX}/*`, handler: fhirHandler });
+  app.route({
+    method: ['OPTIONS', 'TRACE'] as never,
+    url: `${FHIR_PREFIX}/*`,
+    handler: async (req) => {
+      throw new FhirError('not-allowed', `${req.method} is not supported`);
+    },
+  });
+  return app;
+}
+
+function send(
+  reply: FastifyReply,
+  res: FhirResponse,
+  opts: { format: Format; pretty: boolean; summary?: string; elements?: string },
+  ctx: InteractionContext,
+  shape: boolean,
+  head: boolean,
+) {
+  reply.code(res.status);
+  if (res.location) reply.header('Location', res.location);
+  if (res.location && res.status === 201) reply.header('Content-Location', res.location);
+  if (res.etag) reply.header('ETag', res.etag);
+  if (res.lastModified !== undefined) reply.header('Last-Modified', httpDate(res.lastModified));
+  if (!res.body || res.status === 204 || res.status === 304) return reply.send();
+  reply.header('Content-Type', CONTENT_TYPE[opts.format]);
+  const text = render(res.body, opts, ctx.defs, shape);
+  return reply.send(head ? undefined : text);
+}
+
+function sendError(reply: FastifyReply, err: FhirError, format: Format, ctx: InteractionContext) {
+  const extra = err as unknown as { etag?: string; lastModified?: number };
+  reply.code(err.status).header('Content-Type', CONTENT_TYPE[format]);
+  if (extra.etag) reply.header('ETag', extra.etag);
+  return reply.send(render(err.toOperationOutcome(), { format, pretty: false }, ctx.defs, false));
+}

@@ -1,0 +1,57 @@
+/** GET /metadata: a CapabilityStatement generated from what this server really implements. */
+import { FHIR_VERSION } from '../fhir/definitions.ts';
+import { OPERATIONS } from '../operations/index.ts';
+import type { FhirRequest, FhirResponse, InteractionContext, Resource } from './types.ts';
+
+export const SOFTWARE = { name: 'Meridian', version: '0.1.0' };
+
+const cache = new WeakMap<InteractionContext, Map<string, string>>();
+
+export async function capabilities(req: FhirRequest, ctx: InteractionContext): Promise<FhirResponse> {
+  let byBase = cache.get(ctx);
+  if (!byBase) cache.set(ctx, (byBase = new Map()));
+  let text = byBase.get(req.baseUrl);
+  if (!text) byBase.set(req.baseUrl, (text = JSON.stringify(capabilityStatement(req.baseUrl, ctx))));
+  return { status: 200, body: { raw: text } };
+}
+
+export function capabilityStatement(baseUrl: string, ctx: InteractionContext): Resource {
+  const searchable = ctx.search.search !== undefined;
+  const typeInteractions = ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', ...(searchable ? ['search-type'] : [])];
+  const operations = (level: 'type' | 'instance' | 'system') =>
+    OPERATIONS.filter((o) => o[level]).map((o) => ({ name: o.name, definition: o.definition }));
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: new Date().toISOString(),
+    publisher: 'Meridian',
+    kind: 'instance',
+    software: SOFTWARE,
+    implementation: { description: 'Meridian FHIR R4 server', url: baseUrl },
+    fhirVersion: FHIR_VERSION,
+    format: ['application/fhir+json', 'json', 'application/fhir+xml', 'xml'],
+    patchFormat: ['application/json-patch+json', 'application/fhir+json'],
+    rest: [
+      {
+        mode: 'server',
+        resource: ctx.defs.resourceTypes.map((type) => ({
+          type,
+          profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
+          interaction: typeInteractions.map((code) => ({ code })),
+          versioning: 'versioned-update',
+          readHistory: true,
+          updateCreate: true,
+          conditionalCreate: true,
+          conditionalRead: 'full-support',
+          conditionalUpdate: true,
+          conditionalDelete: ctx.config.conditionalDelete,
+          referencePolicy: ['literal', 'logical'],
+          searchParam: (ctx.search.supportedParameters?.(type) ?? []).map((p) => ({ name: p.name, type: p.type, definition: p.definition, documentation: p.documentation })),
+          operation: [...operations('type'), ...operations('instance')].filter((o, i, all) => all.findIndex((x) => x.name === o.name) === i),
+        })),
+        interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }, ...(searchable ? [{ code: 'search-system' }] : [])],
+        operation: operations('system'),
+      },
+    ],
+  };
+}

@@ -1,0 +1,88 @@
+/** What every interaction receives and returns. Interactions never see HTTP. */
+import type { Definitions } from '../fhir/definitions.ts';
+import type { Interaction, Method } from '../fhir/url.ts';
+import type { Issue, OperationOutcome } from '../fhir/errors.ts';
+import type { ResourceStore, StoreReader, StoreTx, IndexRows } from '../storage/index.ts';
+
+export type Resource = { resourceType: string; id?: string; meta?: Meta; [key: string]: unknown };
+export interface Meta {
+  versionId?: string;
+  lastUpdated?: string;
+  [key: string]: unknown;
+}
+
+export interface Prefer {
+  return?: 'minimal' | 'representation' | 'OperationOutcome';
+  handling?: 'strict' | 'lenient';
+}
+
+export interface FhirRequest {
+  method: Method;
+  interaction: Interaction;
+  resourceType?: string;
+  id?: string;
+  versionId?: string;
+  operation?: string;
+  compartment?: string;
+  /** Query (and form) parameters, in order, repeated names kept. */
+  params: [string, string][];
+  /** The parsed body: a resource, a Parameters resource, or a JSON Patch document. */
+  body?: unknown;
+  /** How the body is to be read: a FHIR resource or a JSON Patch document. */
+  bodyType?: 'resource' | 'json-patch';
+  ifMatch?: string;
+  ifNoneExist?: string;
+  ifNoneMatch?: string;
+  ifModifiedSince?: string;
+  prefer: Prefer;
+  /** The FHIR base URL as the client sees it, without a trailing slash. */
+  baseUrl: string;
+}
+
+/** A resource body: an object, or stored JSON text passed through without parsing. */
+export type Body = Resource | { raw: string };
+
+export interface FhirResponse {
+  status: number;
+  body?: Body;
+  location?: string;
+  etag?: string;
+  /** Epoch milliseconds; HTTP renders it as a Last-Modified date. */
+  lastModified?: number;
+  /** For batch/transaction entries that carry an outcome. */
+  outcome?: OperationOutcome;
+}
+
+export interface StructureValidator {
+  validate(resource: unknown): Issue[];
+}
+
+/** Turns a resource into its index rows and answers conditional criteria; the search issue supplies the full engine. */
+export interface SearchEngine {
+  index(resource: Resource): IndexRows;
+  /** Ids of current resources matching a conditional query (e.g. `identifier=sys|123`). */
+  matchIds(db: StoreReader, resourceType: string, params: [string, string][], limit: number): Promise<string[]>;
+  search?(request: FhirRequest, ctx: InteractionContext, db: StoreReader): Promise<FhirResponse>;
+  readonly supportedParameters?: (resourceType: string) => { name: string; type: string; definition?: string; documentation?: string }[];
+}
+
+export interface ServerConfig {
+  conditionalDelete: 'single' | 'multiple';
+  /** Most resources a conditional delete may remove at once. */
+  conditionalDeleteLimit: number;
+  defaultPageSize: number;
+  maxPageSize: number;
+}
+
+export interface InteractionContext {
+  defs: Definitions;
+  store: ResourceStore;
+  validator: StructureValidator;
+  search: SearchEngine;
+  config: ServerConfig;
+  /** Epoch milliseconds; injectable for tests. */
+  now(): number;
+}
+
+export type Db = StoreReader | StoreTx;
+export type { StoreTx, StoreReader };

@@ -1,0 +1,17 @@
+/** Opens the store a `--store` / MERIDIAN_STORE value names: `sqlite:PATH` or `postgres://...`. */
+import { SqliteStore } from './sqlite/sqlite-store.ts';
+import type { ResourceStore } from './types.ts';
+
+export async function openStore(spec: string): Promise<ResourceStore> {
+  let store: ResourceStore;
+  if (spec.startsWith('sqlite:')) {
+    store = new SqliteStore(spec.slice('sqlite:'.length) || './data/meridian.db');
+  } else if (spec.startsWith('postgres://') || spec.startsWith('postgresql://')) {
+    const { PostgresStore } = await import('./postgres/postgres-store.ts');
+    store = new PostgresStore(spec);
+  } else {
+    throw new Error(`Unknown store "${spec}": use sqlite:PATH (for example sqlite:./data/meridian.db) or postgres://user@host:port/database`);
+  }
+  await store.migrate();
+  return store;
+}

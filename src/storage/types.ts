@@ -1,0 +1,91 @@
+/**
+ * What the interactions need from a database. Two backends implement it:
+ * storage/sqlite (embedded default) and storage/postgres (production).
+ */
+
+/** One version of one resource, as stored. */
+export interface StoredVersion {
+  resourceType: string;
+  id: string;
+  versionId: number;
+  /** Epoch milliseconds (UTC). */
+  lastUpdated: number;
+  deleted: boolean;
+  /** The resource's JSON text, with id and meta as stored; null for a deletion. */
+  json: string | null;
+  /** The interaction that produced this version. */
+  method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+}
+
+/** Typed index rows, written with the resource in the same transaction. Each dialect encodes them. */
+export interface IndexRows {
+  string?: { param: string; value: string }[];
+  token?: { param: string; system: string | null; code: string | null; text?: string | null }[];
+  reference?: { param: string; targetType: string | null; targetId: string | null; version?: string | null; url?: string | null }[];
+  date?: { param: string; low: number; high: number }[];
+  number?: { param: string; low: number; high: number; value: number }[];
+  quantity?: { param: string; system: string | null; code: string | null; unit?: string | null; low: number; high: number; value: number }[];
+  uri?: { param: string; value: string }[];
+  composite?: { param: string; value: string }[];
+  /** Compartments this resource belongs to, e.g. param 'Patient', compartmentId '123'. */
+  compartment?: { param: string; compartmentId: string }[];
+}
+
+export interface HistoryQuery {
+  resourceType?: string;
+  id?: string;
+  /** Only versions updated at or after this instant (epoch ms). */
+  since?: number;
+  /** Only versions current at some point within this period (epoch ms, inclusive): `_at` with its precision. */
+  at?: { low: number; high: number };
+  /** Keyset paging: versions with sequence strictly below this one (newest first). */
+  beforeSeq?: number;
+  count: number;
+}
+
+export interface HistoryPage {
+  entries: (StoredVersion & { seq: number })[];
+  total: number;
+}
+
+/** A single search criterion the store can answer directly (the search issue widens this). */
+export type Criterion =
+  | { kind: 'id'; values: string[] }
+  /** `system` undefined: any system; null: no system. `code` null: any code. */
+  | { kind: 'token'; param: string; values: { system?: string | null; code: string | null }[] };
+
+export interface OutboxEvent {
+  resourceType: string;
+  id: string;
+  versionId: number;
+  event: 'create' | 'update' | 'delete';
+}
+
+/** Reads; answered from a consistent snapshot. */
+export interface StoreReader {
+  readCurrent(resourceType: string, id: string): Promise<StoredVersion | undefined>;
+  readVersion(resourceType: string, id: string, versionId: number): Promise<StoredVersion | undefined>;
+  history(query: HistoryQuery): Promise<HistoryPage>;
+  /** Ids of current (not deleted) resources of a type that match every criterion. At most `limit`. */
+  findIds(resourceType: string, criteria: Criterion[], limit: number): Promise<string[]>;
+}
+
+/** Reads and writes inside one database transaction. */
+export interface StoreTx extends StoreReader {
+  /** Reads the current version and locks it until the transaction ends. */
+  readCurrentForUpdate(resourceType: string, id: string): Promise<StoredVersion | undefined>;
+  /** Serialises concurrent transactions that use the same key (conditional creates). */
+  lock(key: string): Promise<void>;
+  /** Appends a version to history and makes it current; replaces the resource's index rows. */
+  writeVersion(version: StoredVersion, index: IndexRows): Promise<void>;
+  appendOutbox(event: OutboxEvent): Promise<void>;
+}
+
+export interface ResourceStore extends StoreReader {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Brings the schema up to date. Idempotent. */
+  migrate(): Promise<void>;
+  /** Runs `fn` in one database transaction: commits if it resolves, rolls back if it throws. */
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,2 @@
+/** Validation: the public face of `src/validation/`. */
+export { createStructureValidator, type StructureValidator } from './structure.ts';

@@ -1,0 +1,69 @@
+/**
+ * Runs a suite once per store: SQLite (a fresh temporary file) and PostgreSQL (a fresh
+ * database created on 127.0.0.1:5432 and dropped afterwards). Set MERIDIAN_TEST_STORES=sqlite
+ * to run only one.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+export interface TestStore {
+  name: 'sqlite' | 'postgres';
+  /** A store spec for a brand-new empty database. */
+  create(): Promise<string>;
+  /** Drops everything `create` made. */
+  cleanup(): Promise<void>;
+}
+
+const PG_ADMIN = process.env.MERIDIAN_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+function sqliteStore(): TestStore {
+  const dirs: string[] = [];
+  return {
+    name: 'sqlite',
+    async create() {
+      const dir = mkdtempSync(join(tmpdir(), 'meridian-test-'));
+      dirs.push(dir);
+      return `sqlite:${join(dir, 'test.db')}`;
+    },
+    async cleanup() {
+      for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+    },
+  };
+}
+
+function postgresStore(): TestStore {
+  const made: string[] = [];
+  return {
+    name: 'postgres',
+    async create() {
+      const name = `meridian_test_${process.pid}_${Date.now()}_${made.length}`;
+      const admin = new pg.Client({ connectionString: PG_ADMIN });
+      await admin.connect();
+      try {
+        await admin.query(`CREATE DATABASE ${name}`);
+      } finally {
+        await admin.end();
+      }
+      made.push(name);
+      const url = new URL(PG_ADMIN);
+      url.pathname = `/${name}`;
+      return url.toString();
+    },
+    async cleanup() {
+      const admin = new pg.Client({ connectionString: PG_ADMIN });
+      await admin.connect();
+      try {
+        for (const name of made.splice(0)) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await admin.end();
+      }
+    },
+  };
+}
+
+export function testStores(): TestStore[] {
+  const wanted = (process.env.MERIDIAN_TEST_STORES ?? 'sqlite,postgres').split(',');
+  return [sqliteStore(), postgresStore()].filter((s) => wanted.includes(s.name));
+}
