@@ -35,6 +35,9 @@ export function materialize(model: ElementModel, element: ElementInfo, shape: st
   const typed = valueKeys(part);
   if (typed.length === 1) {
     const type = typeOfKey(model, typed[0]);
+    if (!model.defs.type(type)) {
+      throw new FhirError('incorrect', `Invalid FHIRPath Patch: '${typed[0]}' does not name a FHIR data type`, { expression: [where] });
+    }
     if (element.choice && !element.types.includes(type)) {
       throw unprocessable(`${type} is not an allowed type for ${element.path} (${element.types.join(', ')})`, where);
     }

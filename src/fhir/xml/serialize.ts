@@ -8,7 +8,7 @@ import type { Definitions } from '../definitions.ts';
 import { FhirError } from '../errors.ts';
 import { escapeAttribute } from './escape.ts';
 import { capitalize, elementModel, type ElementInfo, type ElementModel, type PropertyInfo } from './element-model.ts';
-import { FHIR_NS } from './parse.ts';
+import { FHIR_NS, XHTML_NS } from './parse.ts';
 
 type Json = Record<string, unknown>;
 
@@ -110,7 +110,8 @@ class Writer {
   private item(key: string, value: unknown, extra: unknown, prop: PropertyInfo, depth: number, where: string): void {
     if (prop.type === 'xhtml') {
       if (typeof value !== 'string') throw bad(`${where} must be a string of XHTML`);
-      this.line(depth, value);
+      // without its namespace the div would land in the FHIR one
+      this.line(depth, value.replace(/^<div(?![^>]*\sxmlns=)/, `<div xmlns="${XHTML_NS}"`));
       return;
     }
     if (this.model.isPrimitive(prop.type)) {
