@@ -45,13 +45,16 @@ export async function transaction(req: FhirRequest, ctx: InteractionContext, tx:
     identities.set(key, e.index);
   };
   const conditionalCreates = new Map<string, string>();
-  for (const e of entries) {
+  // resolve in processing order, so that conditional creates do not match what this transaction deletes
+  const deleted = new Set<string>();
+  const ordered = [...entries].sort((a, b) => ORDER[a.request.method] - ORDER[b.request.method] || a.index - b.index);
+  for (const e of ordered) {
     const r = e.request;
     try {
       if (r.method === 'POST' && r.interaction === 'create') {
         if (r.ifNoneExist !== undefined) {
           const key = `${r.resourceType}?${r.ifNoneExist}`;
-          const ids = await matchCriteria(ctx, tx, r.resourceType!, rewriteCriteria(r.ifNoneExist, map));
+          const ids = (await matchCriteria(ctx, tx, r.resourceType!, rewriteCriteria(r.ifNoneExist, map))).filter((id) => !deleted.has(`${r.resourceType}/${id}`));
           if (ids.length > 1) throw new FhirError('too-many', `If-None-Exist "${r.ifNoneExist}" matches more than one ${r.resourceType}`);
           e.existingId = ids[0] ?? conditionalCreates.get(key);
           if (e.existingId === undefined) conditionalCreates.set(key, (e.newId = randomUUID()));
@@ -78,8 +81,10 @@ export async function transaction(req: FhirRequest, ctx: InteractionContext, tx:
           e.request = { ...r, interaction: 'patch', id: ids[0], params: [] };
         } else e.deleteIds = ids;
         for (const id of ids) claim(e, r.resourceType!, id);
+        if (r.interaction === 'conditional-delete') for (const id of ids) deleted.add(`${r.resourceType}/${id}`);
       } else if (r.interaction === 'update' || r.interaction === 'patch' || r.interaction === 'delete') {
         claim(e, r.resourceType!, r.id!);
+        if (r.interaction === 'delete') deleted.add(`${r.resourceType}/${r.id}`);
         if (e.fullUrl && r.interaction === 'update') map.set(e.fullUrl, `${r.resourceType}/${r.id}`);
       } else if (!['read', 'vread', 'search-type', 'search-system', 'search-compartment', 'history-instance', 'history-type', 'history-system', 'capabilities', 'operation'].includes(r.interaction)) {
         throw new FhirError('incorrect', `${r.method} ${r.interaction} is not allowed in a transaction`);
@@ -90,7 +95,6 @@ export async function transaction(req: FhirRequest, ctx: InteractionContext, tx:
   }
   await resolveConditionalReferences(ctx, tx, entries, map);
   const responses: BundleEntry[] = new Array(entries.length);
-  const ordered = [...entries].sort((a, b) => ORDER[a.request.method] - ORDER[b.request.method] || a.index - b.index);
   for (const e of ordered) {
     try {
       const r = { ...e.request, body: rewriteReferences(e.request.body, map) };
