@@ -2,7 +2,7 @@
  * Fastify: content types, the FHIR route (one catch-all mapped through the FHIR URL grammar),
  * replies and the one error mapping. Every failure leaves as an OperationOutcome.
  */
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { FhirError, asFhirError } from '../fhir/errors.ts';
 import { parseFhirXml } from '../fhir/xml/index.ts';
 import { handle } from '../interactions/dispatch.ts';
@@ -56,7 +56,7 @@ function formatOf(req: FastifyRequest): Format {
 export function buildHttpServer(ctx: InteractionContext, opts: HttpOptions): FastifyInstance {
   const app = Fastify({
     bodyLimit: opts.bodyLimit,
-    ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
+    ...(opts.logger ? { loggerInstance: opts.logger as unknown as FastifyBaseLogger } : { logger: false }),
     // URLs can carry identifiers (patient data): the onResponse hook below logs without them
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000, caseSensitive: true },

@@ -68,6 +68,17 @@ export interface StoreReader {
   history(query: HistoryQuery): Promise<HistoryPage>;
   /** Ids of current (not deleted) resources of a type that match every criterion. At most `limit`. */
   findIds(resourceType: string, criteria: Criterion[], limit: number): Promise<string[]>;
+  /**
+   * Runs a query compiled for this store's dialect by storage/search (never hand-written SQL
+   * from outside storage/) and returns its rows.
+   */
+  select(query: CompiledQuery): Promise<Record<string, unknown>[]>;
+}
+
+/** A parameterised query in one dialect: `text` with `?` (SQLite) or `$n` (PostgreSQL) placeholders. */
+export interface CompiledQuery {
+  text: string;
+  params: unknown[];
 }
 
 /** Reads and writes inside one database transaction. */
@@ -85,7 +96,10 @@ export interface ResourceStore extends StoreReader {
   readonly dialect: 'sqlite' | 'postgres';
   /** Brings the schema up to date. Idempotent. */
   migrate(): Promise<void>;
-  /** Runs `fn` in one database transaction: commits if it resolves, rolls back if it throws. */
+  /**
+   * Runs `fn` in one database transaction: commits if it resolves, rolls back if it throws.
+   * `fn` may be run again after a write conflict (PostgreSQL), so it must have no effect outside `tx`.
+   */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

@@ -10,7 +10,7 @@ import { migrations } from '../schema.ts';
 import { criteriaSql, rowToVersion, historySql, type SqlRow } from '../sql.ts';
 import { tableRows } from '../index-rows.ts';
 import { Mutex } from '../mutex.ts';
-import type { Criterion, HistoryPage, HistoryQuery, IndexRows, OutboxEvent, ResourceStore, StoredVersion, StoreReader, StoreTx } from '../types.ts';
+import type { CompiledQuery, Criterion, HistoryPage, HistoryQuery, IndexRows, OutboxEvent, ResourceStore, StoredVersion, StoreReader, StoreTx } from '../types.ts';
 import { INDEX_TABLES } from '../schema.ts';
 
 const DIALECT = { serial: 'INTEGER PRIMARY KEY AUTOINCREMENT', bigint: 'INTEGER', double: 'REAL', bool: 'INTEGER' };
@@ -61,6 +61,10 @@ class SqliteReader implements StoreReader {
     const { sql, params } = criteriaSql(resourceType, criteria, () => '?');
     const rows = this.stmt(`${sql} LIMIT ?`).all(...params, limit) as { id: string }[];
     return rows.map((r) => r.id);
+  }
+
+  async select(query: CompiledQuery): Promise<Record<string, unknown>[]> {
+    return this.stmt(query.text).all(...query.params) as Record<string, unknown>[];
   }
 }
 
