@@ -32,7 +32,11 @@ class SqliteReader implements StoreReader {
 
   protected stmt(sql: string): Database.Statement {
     let s = this.stmts.get(sql);
-    if (!s) this.stmts.set(sql, (s = this.db.prepare(sql)));
+    if (!s) {
+      // search queries vary; keep the cache bounded
+      if (this.stmts.size >= 1000) this.stmts.clear();
+      this.stmts.set(sql, (s = this.db.prepare(sql)));
+    }
     return s;
   }
 
