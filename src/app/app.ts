@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { loadR4Definitions, type Definitions } from '../fhir/definitions.ts';
 import { buildHttpServer } from '../http/server.ts';
 import type { InteractionContext } from '../interactions/types.ts';
-import { createBasicSearchEngine } from '../search/index.ts';
+import { createSearchEngine } from '../search/index.ts';
 import { openStore } from '../storage/index.ts';
 import { createStructureValidator } from '../validation/index.ts';
 import type { MeridianConfig } from './config.ts';
@@ -30,7 +30,7 @@ export async function createContext(config: MeridianConfig): Promise<Interaction
     defs,
     store,
     validator: createStructureValidator(defs),
-    search: createBasicSearchEngine(defs),
+    search: createSearchEngine(defs, store.dialect),
     config,
     now: () => Date.now(),
   };

@@ -4,58 +4,92 @@ import { createContext } from '../app/app.ts';
 import { asFhirError } from '../fhir/errors.ts';
 import { handle } from '../interactions/dispatch.ts';
 import type { InteractionContext } from '../interactions/types.ts';
-import { listFiles, readBatches, type ImportBatch, type Json } from './import-source.ts';
+import { listFiles, readItems, type ImportItem, type Json } from './import-source.ts';
+import { UsageError } from './usage-error.ts';
 import { Progress } from './progress.ts';
 import type { Command } from './main.ts';
 
 const HELP = `Usage: meridian import [options] <file|directory>...
 
-Loads FHIR data: transaction and batch Bundles are posted as they are; collection Bundles,
-single resources and NDJSON files (500 lines per transaction) are wrapped into transactions.
-Files may be gzipped (.json.gz, .ndjson.gz). Resources with an id keep it (update-as-create).
+Loads FHIR data: transaction and batch Bundles are posted as they are; the entries of collection
+and searchset Bundles, single resources and NDJSON files (500 lines per transaction) are wrapped
+into transactions. Files may be gzipped (.json.gz, .ndjson.gz); directories are read in name order.
+Resources with an id keep it (update-as-create). A Bundle whose conditional references
+(Patient?identifier=...) match nothing yet is tried again once everything else is in, so NDJSON
+files may come in any order. NDJSON files that are not FHIR (a bulk export's log.ndjson) are skipped.
 
 Options:
   --store SPEC       write straight into a store, through the same interactions as the server
                      (MERIDIAN_STORE; default ${DEFAULTS.store})
   --url URL          post to a running Meridian instead, e.g. http://localhost:8080/fhir
-  --concurrency N    Bundles in flight at once with --url (default 2)
+  --concurrency N    Bundles in flight at once (default 2; 1 on SQLite, which has one writer)
   -h, --help         this help
 
-Prints a progress line and a summary: resources, seconds, resources/s and each failure with its reason.`;
+Prints a progress line on stderr and a summary: resources, seconds, resources/s and each failure
+with its reason. Ctrl-C stops after the Bundles in flight; each Bundle is one transaction, so
+nothing is left half-written. Exit status: 0 all imported, 1 some failures, 2 usage, 130 interrupted.`;
 
 interface Outcome {
-  ok: boolean;
-  reason?: string;
+  written: number;
+  failures: string[];
+  /** The failure may go away once other Bundles are in (an unresolved conditional reference). */
+  retry?: boolean;
 }
 
-async function postOverHttp(url: string, bundle: Json): Promise<Outcome> {
-  const res = await fetch(url.replace(/\/$/, ''), {
-    method: 'POST',
-    headers: { 'content-type': 'application/fhir+json', prefer: 'return=minimal' },
-    body: JSON.stringify(bundle),
-  });
-  if (res.ok) {
-    if (bundle.type !== 'batch') return { ok: true };
-    return batchOutcome((await res.json()) as Json);
-  }
-  const body = (await res.json().catch(() => undefined)) as { issue?: { diagnostics?: string }[] } | undefined;
-  return { ok: false, reason: `HTTP ${res.status}: ${body?.issue?.[0]?.diagnostics ?? res.statusText}` };
+type Batch = Extract<ImportItem, { kind: 'batch' }>;
+type Post = (batch: Batch) => Promise<Outcome>;
+
+interface OutcomeIssue {
+  code?: string;
+  diagnostics?: string;
 }
 
 function batchOutcome(response: Json): Outcome {
-  const failed = ((response.entry as { response?: { status?: string; outcome?: { issue?: { diagnostics?: string }[] } } }[]) ?? []).filter(
-    (e) => !/^2/.test(e.response?.status ?? ''),
-  );
-  return failed.length ? { ok: false, reason: `${failed.length} entries failed, first: ${failed[0].response?.outcome?.issue?.[0]?.diagnostics}` } : { ok: true };
+  const entries = (response.entry as { response?: { status?: string; outcome?: { issue?: OutcomeIssue[] } } }[]) ?? [];
+  const failed = entries.map((e, i) => ({ i, r: e.response })).filter(({ r }) => !/^2/.test(r?.status ?? ''));
+  const failures = failed.slice(0, 3).map(({ i, r }) => `entry[${i}] ${r?.status}: ${r?.outcome?.issue?.[0]?.diagnostics ?? ''}`);
+  if (failed.length > 3) failures.push(`... and ${failed.length - 3} more entries`);
+  return { written: entries.length - failed.length, failures };
 }
 
-async function postInProcess(ctx: InteractionContext, bundle: Json): Promise<Outcome> {
+function postOverHttp(url: string): Post {
+  const target = url.replace(/\/$/, '');
+  return async ({ bundle, resources }) => {
+    let res: Response;
+    try {
+      res = await fetch(target, {
+        method: 'POST',
+        headers: { 'content-type': 'application/fhir+json', prefer: 'return=minimal' },
+        body: JSON.stringify(bundle),
+      });
+    } catch (err) {
+      return { written: 0, failures: [`cannot reach ${target}: ${(err as { cause?: Error }).cause?.message ?? (err as Error).message}`] };
+    }
+    if (res.ok) return bundle.type === 'batch' ? batchOutcome((await res.json()) as Json) : { written: resources, failures: [] };
+    const body = (await res.json().catch(() => undefined)) as { issue?: OutcomeIssue[] } | undefined;
+    const issue = body?.issue?.[0];
+    return { written: 0, failures: [`HTTP ${res.status}: ${issue?.diagnostics ?? res.statusText}`], retry: res.status === 412 && issue?.code !== 'multiple-matches' };
+  };
+}
+
+function postInProcess(ctx: InteractionContext): Post {
+  return async ({ bundle, resources }) => {
+    try {
+      const res = await handle({ method: 'POST', interaction: 'batch', params: [], body: bundle, prefer: { return: 'minimal' }, baseUrl: 'urn:meridian:import' }, ctx);
+      if (bundle.type === 'batch' && res.body && 'raw' in res.body) return batchOutcome(JSON.parse(res.body.raw as string) as Json);
+      return { written: resources, failures: [] };
+    } catch (err) {
+      const e = asFhirError(err);
+      return { written: 0, failures: [`${e.status}: ${e.message}`], retry: e.category === 'precondition-failed' };
+    }
+  };
+}
+
+function options(args: string[]) {
   try {
-    const res = await handle({ method: 'POST', interaction: 'batch', params: [], body: bundle, prefer: { return: 'minimal' }, baseUrl: 'urn:meridian:import' }, ctx);
-    if (bundle.type === 'batch' && res.body && 'raw' in res.body) return batchOutcome(JSON.parse(res.body.raw as string) as Json);
-    return { ok: true };
+    return parseArgs({ args, options: { store: { type: 'string' }, url: { type: 'string' }, concurrency: { type: 'string' } }, allowPositionals: true });
   } catch (err) {
-    return { ok: false, reason: asFhirError(err).message };
+    throw new UsageError((err as Error).message);
   }
 }
 
@@ -64,57 +98,86 @@ export const importCommand: Command = {
   summary: 'load Bundles and NDJSON files',
   help: HELP,
   async run(args) {
-    const { values, positionals } = parseArgs({
-      args,
-      options: { store: { type: 'string' }, url: { type: 'string' }, concurrency: { type: 'string' } },
-      allowPositionals: true,
-    });
-    if (!positionals.length) {
-      console.error('meridian import: name at least one file or directory (see --help)');
-      return 2;
-    }
+    const { values, positionals } = options(args);
+    if (!positionals.length) throw new UsageError('name at least one file or directory');
     const files = listFiles(positionals);
-    if (!files.length) {
-      console.error('meridian import: no .json, .ndjson, .json.gz or .ndjson.gz files found there');
-      return 2;
-    }
-    const ctx = values.url ? undefined : await createContext(buildConfig({ store: values.store }));
-    const post = (b: Json) => (values.url ? postOverHttp(values.url, b) : postInProcess(ctx!, b));
-    const concurrency = values.url ? Math.max(1, Number(values.concurrency ?? 2)) : 1;
+    if (!files.length) throw new UsageError('no .json, .ndjson, .json.gz or .ndjson.gz files found there');
+    const concurrencyFlag = values.concurrency === undefined ? undefined : Number(values.concurrency);
+    if (concurrencyFlag !== undefined && !(Number.isInteger(concurrencyFlag) && concurrencyFlag > 0)) throw new UsageError('--concurrency must be a whole number of at least 1');
+    const config = values.url ? undefined : buildConfig({ store: values.store });
+    const ctx = config && (await createContext(config));
+    const post = values.url ? postOverHttp(values.url) : postInProcess(ctx!);
+    const concurrency = concurrencyFlag ?? (ctx?.store.dialect === 'sqlite' ? 1 : 2);
+
+    let stopping = false;
+    const onSigint = () => {
+      if (stopping) process.exit(130);
+      stopping = true;
+      console.error('\nmeridian import: stopping after the Bundles in flight (Ctrl-C again to stop at once; nothing is half-written either way)');
+    };
+    process.on('SIGINT', onSigint);
+
     const progress = new Progress(files.length, 'files');
     const started = Date.now();
     let resources = 0;
     let done = 0;
     const failures: string[] = [];
+    const skipped: string[] = [];
+    const deferred: { batch: Batch; outcome: Outcome }[] = [];
+    const record = (batch: Batch, outcome: Outcome) => {
+      resources += outcome.written;
+      for (const f of outcome.failures) failures.push(`${batch.label}: ${f}`);
+    };
     const queue = [...files];
     const worker = async () => {
-      for (let file = queue.shift(); file; file = queue.shift()) {
-        try {
-          for await (const batch of readBatches(file)) {
-            const outcome = await post(batch.bundle);
-            if (outcome.ok) resources += batch.resources;
-            else failures.push(`${describe(batch)}: ${outcome.reason}`);
+      for (let file = queue.shift(); file !== undefined && !stopping; file = queue.shift()) {
+        for await (const item of readItems(file)) {
+          if (stopping) break;
+          if (item.kind === 'skip') skipped.push(`${item.label}: ${item.reason}`);
+          else if (item.kind === 'error') failures.push(`${item.label}: ${item.reason}`);
+          else {
+            const outcome = await post(item);
+            if (outcome.retry) deferred.push({ batch: item, outcome });
+            else record(item, outcome);
           }
-        } catch (err) {
-          failures.push(`${file}: ${(err as Error).message}`);
+          progress.update(done, resources, failures.length);
         }
         done++;
         progress.update(done, resources, failures.length);
       }
     };
-    await Promise.all(Array.from({ length: concurrency }, worker));
-    progress.finish();
-    await ctx?.store.close();
+    try {
+      await Promise.all(Array.from({ length: concurrency }, worker));
+      // Bundles whose conditional references named resources still to come: again, while that helps
+      let pending = deferred.splice(0);
+      while (pending.length && !stopping) {
+        const again: typeof pending = [];
+        for (const entry of pending) {
+          const outcome = stopping ? entry.outcome : await post(entry.batch);
+          if (outcome.retry) again.push({ batch: entry.batch, outcome });
+          else record(entry.batch, outcome);
+          progress.update(done, resources, failures.length + again.length);
+        }
+        const progressed = again.length < pending.length;
+        pending = again;
+        if (!progressed) break;
+      }
+      for (const { batch, outcome } of pending) record(batch, outcome);
+    } finally {
+      process.off('SIGINT', onSigint);
+      progress.finish();
+      await ctx?.store.close();
+    }
     const secs = (Date.now() - started) / 1000;
+    const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
     console.log(
-      `Imported ${resources} resources from ${files.length} files in ${secs.toFixed(1)} s (${Math.round(resources / Math.max(secs, 0.001))} resources/s); ${failures.length} failures`,
+      `${stopping ? 'Interrupted: imported' : 'Imported'} ${resources} resources from ${stopping ? `${done} of ` : ''}${plural(files.length - skipped.length, 'file')} in ${secs.toFixed(secs < 10 ? 2 : 1)} s ` +
+        `(${Math.round(resources / Math.max(secs, 0.001))} resources/s); ${plural(failures.length, 'failure')}` +
+        (skipped.length ? `; ${plural(skipped.length, 'file')} skipped` : ''),
     );
     for (const f of failures.slice(0, 50)) console.log(`  failed: ${f}`);
     if (failures.length > 50) console.log(`  ... and ${failures.length - 50} more`);
-    return failures.length ? 1 : 0;
+    for (const s of skipped) console.log(`  skipped: ${s}`);
+    return stopping ? 130 : failures.length ? 1 : 0;
   },
 };
-
-function describe(batch: ImportBatch): string {
-  return `${batch.file} (${batch.resources} resources)`;
-}

@@ -1,6 +1,8 @@
 /** The `meridian` command: dispatches to a subcommand. */
 import { serveCommand } from './serve.ts';
 import { importCommand } from './import.ts';
+import { UsageError } from './usage-error.ts';
+import { ConfigError } from '../app/config.ts';
 
 export interface Command {
   name: string;
@@ -35,7 +37,16 @@ async function main(argv: string[]): Promise<number> {
     console.log(command.help);
     return 0;
   }
-  return command.run(rest);
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    // a mistake in how the command was called: say what, and exit 2 like any usage error
+    if (err instanceof UsageError || err instanceof ConfigError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`meridian ${name}: ${(err as Error).message} (see meridian ${name} --help)`);
+      return 2;
+    }
+    throw err;
+  }
 }
 
 main(process.argv.slice(2)).then(

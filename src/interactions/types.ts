@@ -1,6 +1,6 @@
 /** What every interaction receives and returns. Interactions never see HTTP. */
 import type { Definitions } from '../fhir/definitions.ts';
-import type { Interaction, Method } from '../fhir/url.ts';
+import type { Method, Route } from '../fhir/url.ts';
 import type { Issue, OperationOutcome } from '../fhir/errors.ts';
 import type { ResourceStore, StoreReader, StoreTx, IndexRows } from '../storage/index.ts';
 
@@ -16,14 +16,8 @@ export interface Prefer {
   handling?: 'strict' | 'lenient';
 }
 
-export interface FhirRequest {
+export interface FhirRequest extends Route {
   method: Method;
-  interaction: Interaction;
-  resourceType?: string;
-  id?: string;
-  versionId?: string;
-  operation?: string;
-  compartment?: string;
   /** Query (and form) parameters, in order, repeated names kept. */
   params: [string, string][];
   /** The parsed body: a resource, a Parameters resource, or a JSON Patch document. */

@@ -1,50 +1,46 @@
 /**
- * The search engine. Foundation stage: indexes identifiers and answers `_id` and
- * `identifier` criteria (enough for conditional operations); the search issue replaces
- * this with the full engine behind the same interface.
+ * The search engine: index extraction for every R4 SearchParameter, and the search interaction
+ * (parse → plan → SQL in the store's dialect). Conditional operations use the same engine.
  */
 import { FhirError } from '../fhir/errors.ts';
 import type { Definitions } from '../fhir/definitions.ts';
-import type { IndexRows, Criterion } from '../storage/index.ts';
-import type { SearchEngine, Resource } from '../interactions/types.ts';
+import type { SearchEngine } from '../interactions/types.ts';
+import { compilerFor } from '../storage/search/index.ts';
+import { indexResource } from './indexer.ts';
+import { paramType, RESOURCE_COLUMNS, SearchRegistry } from './registry.ts';
+import { parseSearch, search } from './search.ts';
 
-function identifiers(resource: Resource): { system: string | null; code: string | null }[] {
-  const value = resource.identifier;
-  const list = Array.isArray(value) ? value : value ? [value] : [];
-  return list
-    .filter((i): i is { system?: string; value?: string } => !!i && typeof i === 'object')
-    .map((i) => ({ system: i.system ?? null, code: i.value ?? null }));
-}
+export { parseToken } from './params/token.ts';
+export { SearchRegistry } from './registry.ts';
+export { indexResource } from './indexer.ts';
 
-/** Splits a token value `system|code`, `|code` or `code`, honouring `\|` escapes. */
-export function parseToken(value: string): { system?: string | null; code: string | null } {
-  const parts = value.split(/(?<!\\)\|/).map((p) => p.replace(/\\([|,$\\])/g, '$1'));
-  if (parts.length === 1) return { code: parts[0] };
-  if (parts.length === 2) return { system: parts[0] === '' ? null : parts[0], code: parts[1] === '' ? null : parts[1] };
-  throw new FhirError('incorrect', `"${value}" is not a token (system|code)`);
-}
-
-function splitOr(value: string): string[] {
-  return value.split(/(?<!\\),/);
-}
-
-export function createBasicSearchEngine(defs: Definitions): SearchEngine {
+export function createSearchEngine(defs: Definitions, dialect: 'sqlite' | 'postgres'): SearchEngine {
+  const registry = new SearchRegistry(defs);
+  const compiler = compilerFor(dialect);
+  const env = { registry, compiler };
+  const supported = new Map<string, { name: string; type: string; definition?: string; documentation?: string }[]>();
   return {
-    index(resource: Resource): IndexRows {
-      const token = identifiers(resource).map((t) => ({ param: 'identifier', ...t }));
-      return { token };
-    },
+    index: (resource) => indexResource(registry, resource),
     async matchIds(db, resourceType, params, limit) {
-      const criteria: Criterion[] = [];
-      for (const [name, value] of params) {
-        if (name === '_id') criteria.push({ kind: 'id', values: splitOr(value) });
-        else if (name === 'identifier' && defs.searchParameter(resourceType, 'identifier')) {
-          criteria.push({ kind: 'token', param: 'identifier', values: splitOr(value).map(parseToken) });
-        } else {
-          throw new FhirError('incorrect', `Conditional criteria on "${name}" are not supported yet; use _id or identifier`);
-        }
+      const req = { interaction: 'search-type', method: 'GET', resourceType, params, prefer: { handling: 'strict' }, baseUrl: '' } as const;
+      const ctx = { defs, config: { defaultPageSize: limit, maxPageSize: limit }, now: () => Date.now() } as never;
+      const parsed = parseSearch({ ...req, params: [...params] }, ctx, env, [resourceType]);
+      if (parsed.sort.length || parsed.include.include.length || parsed.include.revinclude.length) {
+        throw new FhirError('incorrect', 'Conditional criteria may not use _sort, _include or _revinclude');
       }
-      return db.findIds(resourceType, criteria, limit);
+      const rows = await db.select(compiler.select({ types: [resourceType], filter: parsed.filter, sort: [], limit }, { idsOnly: true }));
+      return rows.map((r) => String(r.id));
+    },
+    search: (req, ctx, db) => search(req, ctx, db, env),
+    supportedParameters(resourceType) {
+      let list = supported.get(resourceType);
+      if (list) return list;
+      list = registry
+        .params(resourceType)
+        .filter((sp) => sp.expression && (RESOURCE_COLUMNS.has(sp.code) || paramType(sp.type) || sp.type === 'composite'))
+        .map((sp) => ({ name: sp.code, type: sp.type, definition: sp.url, documentation: typeof sp.description === 'string' ? sp.description : undefined }));
+      supported.set(resourceType, list);
+      return list;
     },
   };
 }
