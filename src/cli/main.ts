@@ -1,6 +1,7 @@
 /** The `meridian` command: dispatches to a subcommand. */
 import { serveCommand } from './serve.ts';
 import { importCommand } from './import.ts';
+import { seedCommand } from './seed.ts';
 import { UsageError } from './usage-error.ts';
 import { ConfigError } from '../app/config.ts';
 
@@ -11,7 +12,7 @@ export interface Command {
   run(args: string[]): Promise<number>;
 }
 
-const COMMANDS: Command[] = [serveCommand, importCommand];
+const COMMANDS: Command[] = [serveCommand, importCommand, seedCommand];
 
 const USAGE = `meridian: a FHIR R4 health-and-care interoperability platform
 
