@@ -6,7 +6,7 @@ import { buildHttpServer } from '../http/server.ts';
 import type { InteractionContext } from '../interactions/types.ts';
 import { createSearchEngine } from '../search/index.ts';
 import { openStore } from '../storage/index.ts';
-import { createStructureValidator } from '../validation/index.ts';
+import { createValidator, loadR4ConformanceResources, type CanonicalResource } from '../validation/index.ts';
 import type { MeridianConfig } from './config.ts';
 
 export interface Meridian {
@@ -16,6 +16,7 @@ export interface Meridian {
 }
 
 let sharedDefinitions: Definitions | undefined;
+let sharedConformance: CanonicalResource[] | undefined;
 
 /** The R4 definitions are immutable; one copy per process serves every instance (tests start many). */
 export function definitions(): Definitions {
@@ -29,7 +30,13 @@ export async function createContext(config: MeridianConfig): Promise<Interaction
   return {
     defs,
     store,
-    validator: createStructureValidator(defs),
+    validator: createValidator({
+      defs,
+      coreResources: (sharedConformance ??= loadR4ConformanceResources()),
+      packages: config.packages,
+      // extensions from IGs not loaded here (e.g. US Core in Synthea data) are reported, not refused
+      policy: { requireProfiles: config.requireProfiles, unknownExtension: 'warning' },
+    }),
     search: createSearchEngine(defs, store.dialect),
     config,
     now: () => Date.now(),

@@ -18,6 +18,12 @@ Options:
   --conditional-delete single|multiple
                         what a conditional delete matching several resources does (default multiple)
   --log-level LEVEL     pino log level (MERIDIAN_LOG_LEVEL; default info)
+  --package PATH        load a FHIR package (folder or .tgz) beside UK Core; repeatable (MERIDIAN_PACKAGES, comma-separated)
+  --validate-core       also check the R4 base invariants and bindings on every write (MERIDIAN_VALIDATE_CORE=true);
+                        $validate always does
+  --require-profile Type=URL
+                        every write of Type must conform to the profile; repeatable, e.g.
+                        --require-profile Patient=https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient
   -h, --help            this help`;
 
 export const serveCommand: Command = {
@@ -36,6 +42,9 @@ export const serveCommand: Command = {
         'base-url': { type: 'string' },
         'conditional-delete': { type: 'string' },
         'log-level': { type: 'string' },
+        package: { type: 'string', multiple: true },
+        'validate-core': { type: 'boolean' },
+        'require-profile': { type: 'string', multiple: true },
       },
       strict: true,
     });

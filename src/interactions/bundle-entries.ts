@@ -23,12 +23,20 @@ export function bundleOf(req: FhirRequest): { type: string; entry: Record<string
   return { type: String(body.type), entry };
 }
 
+/** `Patient.name[0]` inside entry 3 is `Bundle.entry[3].resource.name[0]`. */
+function withinEntry(where: string, expression: string): string {
+  if (expression.startsWith('Bundle.entry')) return expression;
+  const dot = expression.indexOf('.');
+  const rest = /^[A-Z]/.test(expression) ? (dot < 0 ? '' : expression.slice(dot)) : `.${expression}`;
+  return `${where}.resource${rest}`;
+}
+
 export function entryError(index: number, err: FhirError): FhirError {
   const where = `Bundle.entry[${index}]`;
   const issues: Issue[] = err.issues.map((i) => ({
     ...i,
     diagnostics: `${where}: ${i.diagnostics ?? ''}`,
-    expression: i.expression?.length ? i.expression.map((e) => `${where}.${e.startsWith('Bundle') ? e : `resource.${e}`}`) : [where],
+    expression: i.expression?.length ? i.expression.map((e) => withinEntry(where, e)) : [where],
   }));
   return new FhirError(err.category, issues[0].diagnostics!, { issues });
 }

@@ -47,8 +47,9 @@ export interface FhirResponse {
   outcome?: OperationOutcome;
 }
 
-export interface StructureValidator {
-  validate(resource: unknown): Issue[];
+/** Validates a resource: structure always, plus profiles (claimed, required by policy, or asked for). */
+export interface ResourceValidator {
+  validate(resource: unknown, options?: { profile?: string; core?: boolean }): Issue[];
 }
 
 /** Turns a resource into its index rows and answers conditional criteria; the search issue supplies the full engine. */
@@ -61,6 +62,8 @@ export interface SearchEngine {
 }
 
 export interface ServerConfig {
+  /** Check the R4 base invariants and bindings on every write, not only in $validate (slower ingest). */
+  validateCoreOnWrite: boolean;
   conditionalDelete: 'single' | 'multiple';
   /** Most resources a conditional delete may remove at once. */
   conditionalDeleteLimit: number;
@@ -71,7 +74,7 @@ export interface ServerConfig {
 export interface InteractionContext {
   defs: Definitions;
   store: ResourceStore;
-  validator: StructureValidator;
+  validator: ResourceValidator;
   search: SearchEngine;
   config: ServerConfig;
   /** Epoch milliseconds; injectable for tests. */

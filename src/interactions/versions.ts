@@ -52,7 +52,7 @@ export function resourceBody(req: FhirRequest, type: string): Resource {
 
 /** Validates a resource about to be stored; 422 with every issue found. */
 export function validateForWrite(ctx: InteractionContext, resource: Resource): void {
-  const issues = ctx.validator.validate(resource).filter((i) => i.severity === 'error' || i.severity === 'fatal');
+  const issues = ctx.validator.validate(resource, { core: ctx.config.validateCoreOnWrite }).filter((i) => i.severity === 'error' || i.severity === 'fatal');
   if (issues.length) {
     throw new FhirError('unprocessable', issues[0].diagnostics ?? 'The resource is not valid', { issues });
   }

@@ -135,6 +135,8 @@ export class RecordBuilder {
         quantity: { value: m.quantity, unit: m.unit },
         ...(repeat ? { expectedSupplyDuration: { value: 28, unit: 'day', system: UCUM, code: 'd' } } : {}),
       },
+      // UK Core MedicationRequest makes substitution 1..1; generic substitution is the NHS default
+      substitution: { allowedBoolean: true },
     });
   }
 
@@ -165,7 +167,7 @@ export class RecordBuilder {
     const diastolic = systolic * 0.6 + this.r.normal(4, 4);
     const component = (c: typeof BLOOD_PRESSURE.systolic, v: number) => ({
       code: { coding: [coding(SNOMED, c.snomed), { system: LOINC, code: c.loinc.code, display: c.loinc.display }], text: c.loinc.display },
-      valueQuantity: { value: Math.round(v), unit: 'mmHg', system: UCUM, code: 'mm[Hg]' },
+      valueQuantity: { value: Math.round(v), unit: 'millimeter of mercury', system: UCUM, code: 'mm[Hg]' },
     });
     this.out.push({
       resourceType: 'Observation',

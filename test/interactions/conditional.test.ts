@@ -45,40 +45,40 @@ forEachStore((_store, client) => {
   });
 
   test('conditional update matching several answers 412; an id conflicting with the match answers 400', async () => {
-    await client().post('Patient', withNumber('9000000058'));
-    await client().post('Patient', withNumber('9000000058'));
-    assert.equal((await client().put(`Patient?identifier=${NHS}|9000000058`, withNumber('9000000058'))).status, 412);
-    await client().post('Patient', withNumber('9000000066'));
-    const res = await client().put(`Patient?identifier=${NHS}|9000000066`, withNumber('9000000066', { id: 'other' }));
+    await client().post('Patient', withNumber('9000000068'));
+    await client().post('Patient', withNumber('9000000068'));
+    assert.equal((await client().put(`Patient?identifier=${NHS}|9000000068`, withNumber('9000000068'))).status, 412);
+    await client().post('Patient', withNumber('9000000076'));
+    const res = await client().put(`Patient?identifier=${NHS}|9000000076`, withNumber('9000000076', { id: 'other' }));
     assert.equal(res.status, 400);
   });
 
   test('conditional operations without criteria, or on unsupported parameters, answer 400', async () => {
-    assert.equal((await client().put('Patient', withNumber('9000000074'))).status, 400);
+    assert.equal((await client().put('Patient', withNumber('9000000084'))).status, 400);
     assert.equal((await client().del('Patient')).status, 400);
   });
 
   test('conditional delete removes every match (multiple mode) and answers 204 when nothing matches', async () => {
-    const a = await client().post('Patient', withNumber('9000000082'));
-    const b = await client().post('Patient', withNumber('9000000082'));
-    const res = await client().del(`Patient?identifier=${NHS}|9000000082`);
+    const a = await client().post('Patient', withNumber('9000000092'));
+    const b = await client().post('Patient', withNumber('9000000092'));
+    const res = await client().del(`Patient?identifier=${NHS}|9000000092`);
     assert.equal(res.status, 204);
     assert.equal((await client().get(`Patient/${a.body.id}`)).status, 410);
     assert.equal((await client().get(`Patient/${b.body.id}`)).status, 410);
-    assert.equal((await client().del(`Patient?identifier=${NHS}|9000000082`)).status, 204);
+    assert.equal((await client().del(`Patient?identifier=${NHS}|9000000092`)).status, 204);
   });
 
   test('identifier criteria match on code alone, on system|code, and on system| alone', async () => {
-    const created = await client().post('Patient', withNumber('9000000090'));
-    const byCode = await client().post('Patient', withNumber('9000000090'), { 'if-none-exist': 'identifier=9000000090' });
+    const created = await client().post('Patient', withNumber('9000000106'));
+    const byCode = await client().post('Patient', withNumber('9000000106'), { 'if-none-exist': 'identifier=9000000106' });
     assert.equal(byCode.body.id, created.body.id);
-    const wrongSystem = await client().post('Patient', withNumber('9000000090'), { 'if-none-exist': 'identifier=urn:other|9000000090' });
+    const wrongSystem = await client().post('Patient', withNumber('9000000106'), { 'if-none-exist': 'identifier=urn:other|9000000106' });
     assert.equal(wrongSystem.status, 201);
   });
 
   test('conditional patch patches the single match', async () => {
-    const created = await client().post('Patient', withNumber('9000000104'));
-    const res = await client().request('PATCH', `Patient?identifier=${NHS}|9000000104`, JSON.stringify([{ op: 'add', path: '/active', value: true }]), {
+    const created = await client().post('Patient', withNumber('9000000114'));
+    const res = await client().request('PATCH', `Patient?identifier=${NHS}|9000000114`, JSON.stringify([{ op: 'add', path: '/active', value: true }]), {
       'content-type': 'application/json-patch+json',
     });
     assert.equal(res.status, 200);

@@ -17,7 +17,7 @@ forEachStore((_store, client) => {
         },
         {
           fullUrl: 'urn:uuid:22222222-2222-4222-8222-222222222222',
-          resource: { resourceType: 'Patient', identifier: [{ system: NHS, value: '9000000112' }] },
+          resource: { resourceType: 'Patient', identifier: [{ system: NHS, value: '9000000122' }] },
           request: { method: 'POST', url: 'Patient' },
         },
       ],
@@ -53,19 +53,19 @@ forEachStore((_store, client) => {
   });
 
   test('a transaction resolves conditional references and conditional creates', async () => {
-    await client().put('Patient/ref-target', { resourceType: 'Patient', id: 'ref-target', identifier: [{ system: NHS, value: '9000000120' }] });
+    await client().put('Patient/ref-target', { resourceType: 'Patient', id: 'ref-target', identifier: [{ system: NHS, value: '9000000130' }] });
     const bundle = {
       resourceType: 'Bundle',
       type: 'transaction',
       entry: [
         {
-          resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: `Patient?identifier=${NHS}|9000000120` } },
+          resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: `Patient?identifier=${NHS}|9000000130` } },
           request: { method: 'POST', url: 'Observation' },
         },
         {
           fullUrl: 'urn:uuid:33333333-3333-4333-8333-333333333333',
-          resource: { resourceType: 'Patient', identifier: [{ system: NHS, value: '9000000120' }] },
-          request: { method: 'POST', url: 'Patient', ifNoneExist: `identifier=${NHS}|9000000120` },
+          resource: { resourceType: 'Patient', identifier: [{ system: NHS, value: '9000000130' }] },
+          request: { method: 'POST', url: 'Patient', ifNoneExist: `identifier=${NHS}|9000000130` },
         },
         {
           resource: { resourceType: 'Observation', status: 'final', code: { text: 'y' }, subject: { reference: 'urn:uuid:33333333-3333-4333-8333-333333333333' } },
@@ -94,14 +94,14 @@ forEachStore((_store, client) => {
   });
 
   test('entries run in the order DELETE, POST, PUT, GET whatever their order in the Bundle', async () => {
-    await client().put('Patient/order-1', { resourceType: 'Patient', id: 'order-1', identifier: [{ system: NHS, value: '9000000147' }] });
+    await client().put('Patient/order-1', { resourceType: 'Patient', id: 'order-1', identifier: [{ system: NHS, value: '9000000157' }] });
     const bundle = {
       resourceType: 'Bundle',
       type: 'transaction',
       entry: [
         { request: { method: 'GET', url: 'Patient/order-2' } },
         { resource: { resourceType: 'Patient', id: 'order-2', active: true }, request: { method: 'PUT', url: 'Patient/order-2' } },
-        { resource: { resourceType: 'Patient', identifier: [{ system: NHS, value: '9000000147' }] }, request: { method: 'POST', url: 'Patient', ifNoneExist: `identifier=${NHS}|9000000147` } },
+        { resource: { resourceType: 'Patient', identifier: [{ system: NHS, value: '9000000157' }] }, request: { method: 'POST', url: 'Patient', ifNoneExist: `identifier=${NHS}|9000000157` } },
         { request: { method: 'DELETE', url: 'Patient/order-1' } },
       ],
     };
@@ -117,11 +117,11 @@ forEachStore((_store, client) => {
       resourceType: 'Bundle',
       type: 'transaction',
       entry: [
-        { resource: { resourceType: 'Patient', identifier: [{ system: NHS, value: '9000000139' }] }, request: { method: 'PUT', url: `Patient?identifier=${NHS}|9000000139` } },
-        { resource: { resourceType: 'Patient', identifier: [{ system: NHS, value: '9000000139' }], active: true }, request: { method: 'PUT', url: `Patient?identifier=${NHS}|9000000139` } },
+        { resource: { resourceType: 'Patient', identifier: [{ system: NHS, value: '9000000149' }] }, request: { method: 'PUT', url: `Patient?identifier=${NHS}|9000000149` } },
+        { resource: { resourceType: 'Patient', identifier: [{ system: NHS, value: '9000000149' }], active: true }, request: { method: 'PUT', url: `Patient?identifier=${NHS}|9000000149` } },
       ],
     };
-    await client().post('Patient', { resourceType: 'Patient', identifier: [{ system: NHS, value: '9000000139' }] });
+    await client().post('Patient', { resourceType: 'Patient', identifier: [{ system: NHS, value: '9000000149' }] });
     const res = await client().post('', bundle);
     assert.equal(res.status, 400);
     assert.match(res.body.issue[0].diagnostics, /Bundle\.entry\[1\].*also written by Bundle\.entry\[0\]/);

@@ -78,12 +78,12 @@ const obs = (loinc: string, loincDisplay: string, unit: string, ucum: string, ca
 
 export const OBSERVATIONS = {
   height: obs('8302-2', 'Body height', 'cm', 'cm', 'vital-signs', 'Observation-VitalSigns-BodyHeight', 0, { code: '50373000', display: 'Body height' }),
-  weight: obs('29463-7', 'Body weight', 'kg', 'kg', 'vital-signs', 'Observation-VitalSigns-BodyWeight', 1, { code: '27113001', display: 'Body weight' }),
+  weight: obs('29463-7', 'Body weight', 'kilogram', 'kg', 'vital-signs', 'Observation-VitalSigns-BodyWeight', 1, { code: '27113001', display: 'Body weight' }),
   bmi: obs('39156-5', 'Body mass index (BMI) [Ratio]', 'kg/m2', 'kg/m2', 'vital-signs', 'Observation-VitalSigns-BMI', 1, { code: '60621009', display: 'Body mass index' }, 18.5, 25),
-  heartRate: obs('8867-4', 'Heart rate', 'beats/minute', '/min', 'vital-signs', 'Observation-VitalSigns-HeartRate', 0, { code: '364075005', display: 'Heart rate' }, 60, 100),
-  respiratoryRate: obs('9279-1', 'Respiratory rate', 'breaths/minute', '/min', 'vital-signs', 'Observation-VitalSigns-RespirationRate', 0, { code: '86290005', display: 'Respiratory rate' }, 12, 20),
-  temperature: obs('8310-5', 'Body temperature', 'degrees Celsius', 'Cel', 'vital-signs', 'Observation-VitalSigns-BodyTemperature', 1, { code: '386725007', display: 'Body temperature' }, 36, 37.9),
-  oxygenSaturation: obs('59408-5', 'Oxygen saturation in Arterial blood by Pulse oximetry', '%', '%', 'vital-signs', 'Observation-VitalSigns-OxygenSaturation', 0, { code: '103228002', display: 'Hemoglobin saturation with oxygen' }, 94, 100),
+  heartRate: obs('8867-4', 'Heart rate', 'per minute', '/min', 'vital-signs', 'Observation-VitalSigns-HeartRate', 0, { code: '364075005', display: 'Heart rate' }, 60, 100),
+  respiratoryRate: obs('9279-1', 'Respiratory rate', 'per minute', '/min', 'vital-signs', 'Observation-VitalSigns-RespirationRate', 0, { code: '86290005', display: 'Respiratory rate' }, 12, 20),
+  temperature: obs('8310-5', 'Body temperature', 'degree Celsius', 'Cel', 'vital-signs', 'Observation-VitalSigns-BodyTemperature', 1, { code: '386725007', display: 'Body temperature' }, 36, 37.9),
+  oxygenSaturation: obs('2708-6', 'Oxygen saturation in Arterial blood', 'percent', '%', 'vital-signs', 'Observation-VitalSigns-OxygenSaturation', 0, { code: '103228002', display: 'Hemoglobin saturation with oxygen' }, 94, 100),
   hba1c: obs('59261-8', 'Hemoglobin A1c/Hemoglobin.total in Blood by IFCC protocol', 'mmol/mol', 'mmol/mol', 'laboratory', 'Observation-Lab', 0, undefined, 20, 41),
   cholesterol: obs('14647-2', 'Cholesterol [Moles/volume] in Serum or Plasma', 'mmol/L', 'mmol/L', 'laboratory', 'Observation-Lab', 1, undefined, 0, 5),
   egfr: obs('62238-1', 'Glomerular filtration rate/1.73 sq M.predicted [Volume Rate/Area] in Serum, Plasma or Blood by Creatinine-based formula (CKD-EPI)', 'mL/min/1.73m2', 'mL/min/{1.73_m2}', 'laboratory', 'Observation-Lab', 0, undefined, 90, 200),

@@ -1,0 +1,486 @@
+/**
+ * Validation of a resource against a StructureDefinition snapshot (a profile, or a base type):
+ * cardinality narrowed by the profile, types and type profiles, fixed and pattern values,
+ * slicing (value, pattern, exists, type and profile discriminators; closed, open, openAtEnd,
+ * ordered), extensions (known definitions, value types), references (target types, inside
+ * contained resources and Bundles), bindings and invariants. Structural checks (unknown
+ * elements, JSON shapes, primitive formats) are structure.ts's job and are not repeated.
+ */
+import type { Issue, IssueSeverity } from '../fhir/errors.ts';
+import type { ConformanceRegistry } from './conformance.ts';
+import type { InvariantEngine } from './invariants.ts';
+import { ProfileTrees, type ProfileNode } from './profile-tree.ts';
+import { matchesSlice, valuesAt, type Item } from './slicing.ts';
+import type { Terminology } from './terminology/index.ts';
+import { systemName } from './terminology/index.ts';
+
+type Json = Record<string, unknown>;
+
+export interface ProfileValidatorOptions {
+  /** Report mustSupport elements that are absent, as information. */
+  mustSupport?: boolean;
+  /** Severity for extensions whose definition is unknown. */
+  unknownExtension?: 'error' | 'warning';
+}
+
+const PRIMITIVES = new Set([
+  'boolean', 'integer', 'string', 'decimal', 'uri', 'url', 'canonical', 'base64Binary', 'instant', 'date', 'dateTime', 'time',
+  'code', 'oid', 'id', 'markdown', 'unsignedInt', 'positiveInt', 'uuid', 'xhtml',
+]);
+const CODED = new Set(['code', 'Coding', 'CodeableConcept', 'Quantity', 'string', 'uri']);
+const MAX_DEPTH = 60;
+/** Cross-version extensions (http://hl7.org/fhir/5.0/StructureDefinition/extension-X.y), understood without a definition. */
+const XVER_EXTENSION = /^http:\/\/hl7\.org\/fhir\/[1-9]\.[0-9]\/StructureDefinition\/extension-/;
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+function xverValue(ext: Json | undefined): boolean {
+  const list = ext?.extension;
+  return Array.isArray(list) && list.some((e) => isObject(e) && typeof e.url === 'string' && XVER_EXTENSION.test(e.url));
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  if (isObject(a) && isObject(b)) {
+    const ka = Object.keys(a);
+    if (ka.length !== Object.keys(b).length) return false;
+    return ka.every((k) => deepEqual(a[k], b[k]));
+  }
+  return false;
+}
+
+/** Does `value` contain everything in `pattern` (FHIR pattern[x] semantics)? */
+export function patternMatches(value: unknown, pattern: unknown): boolean {
+  if (Array.isArray(pattern)) {
+    const values = Array.isArray(value) ? value : [value];
+    return pattern.every((p) => values.some((v) => patternMatches(v, p)));
+  }
+  if (isObject(pattern)) {
+    if (!isObject(value)) return false;
+    return Object.keys(pattern).every((k) => patternMatches(value[k], pattern[k]));
+  }
+  return value === pattern;
+}
+
+/** The JSON items of one element of an object: arrays flattened, primitives paired with their `_` companions. */
+export function itemsOf(obj: Json, node: ProfileNode, path: string): Item[] {
+  const items: Item[] = [];
+  const add = (key: string, type: string | undefined, dot: string): void => {
+    const value = obj[key];
+    const ext = obj[`_${key}`];
+    if (value === undefined && ext === undefined) return;
+    if (Array.isArray(value) || Array.isArray(ext)) {
+      const n = Math.max(Array.isArray(value) ? value.length : 0, Array.isArray(ext) ? ext.length : 0);
+      for (let i = 0; i < n; i++) {
+        const v = Array.isArray(value) ? value[i] : undefined;
+        const e = Array.isArray(ext) ? ext[i] : undefined;
+        if ((v === undefined || v === null) && (e === undefined || e === null)) continue;
+        items.push({ value: v ?? undefined, ext: isObject(e) ? e : undefined, type, path: `${path}${dot}[${i}]`, key });
+      }
+      return;
+    }
+    items.push({ value: value ?? undefined, ext: isObject(ext) ? ext : undefined, type, path: node.isArray ? `${path}${dot}[0]` : `${path}${dot}`, key });
+  };
+  if (!node.choice) {
+    add(node.name, node.typeCodes[0], `.${node.name}`);
+    return items;
+  }
+  for (const key in obj) {
+    if (!key.startsWith(node.name) || key.length === node.name.length) continue;
+    const rest = key.slice(node.name.length);
+    if (rest[0] !== rest[0].toUpperCase() || rest[0] === '_') continue;
+    const declared = node.typeCodes.find((t) => capitalize(t) === rest);
+    const type = declared ?? (PRIMITIVES.has(rest.charAt(0).toLowerCase() + rest.slice(1)) ? rest.charAt(0).toLowerCase() + rest.slice(1) : rest);
+    add(key, type, `.${node.name}.ofType(${type})`);
+    if (declared === undefined) items[items.length - 1] && (items[items.length - 1].disallowed = true);
+  }
+  return items;
+}
+
+interface Walk {
+  issues: Issue[];
+  resource: Json;
+  root: Json;
+  /** fullUrl → resource, for references inside a Bundle. */
+  bundle: Map<string, Json> | undefined;
+  depth: number;
+}
+
+export class ProfileValidator {
+  readonly trees: ProfileTrees;
+
+  constructor(
+    readonly registry: ConformanceRegistry,
+    private readonly terminology: Terminology,
+    private readonly invariants: InvariantEngine,
+    private readonly options: ProfileValidatorOptions = {},
+  ) {
+    this.trees = new ProfileTrees(registry);
+  }
+
+  /** Validates `resource` against the profile (or base type) `url`; undefined when the profile is unknown. */
+  validate(resource: Json, url: string): Issue[] | undefined {
+    const tree = this.trees.byUrl(url);
+    if (tree === undefined) return undefined;
+    const walk: Walk = { issues: [], resource, root: resource, bundle: undefined, depth: 0 };
+    if (tree.ed.path !== resource.resourceType) {
+      return [this.issue('error', 'invalid', `The profile ${url} is for ${tree.ed.path}, not ${String(resource.resourceType)}`, String(resource.resourceType))];
+    }
+    this.resourceWalk(resource, tree, String(resource.resourceType), walk);
+    return walk.issues;
+  }
+
+  /** True when the item conforms to the profile (used by profile discriminators). */
+  conforms(value: unknown, url: string, walk?: Walk): boolean {
+    const tree = this.trees.byUrl(url);
+    if (tree === undefined || !isObject(value)) return false;
+    const inner: Walk = { issues: [], resource: walk?.resource ?? value, root: walk?.root ?? value, bundle: walk?.bundle, depth: (walk?.depth ?? 0) + 1 };
+    if (typeof value.resourceType === 'string') {
+      if (tree.ed.path !== value.resourceType) return false;
+      this.resourceWalk(value, tree, value.resourceType, { ...inner, resource: value });
+    } else this.element({ value, ext: undefined, type: tree.ed.path, path: tree.ed.path, key: '' }, tree, inner);
+    return !inner.issues.some((i) => i.severity === 'error' || i.severity === 'fatal');
+  }
+
+  private issue(severity: IssueSeverity, code: string, diagnostics: string, expression: string): Issue {
+    return { severity, code, diagnostics, expression: [expression] };
+  }
+
+  private report(walk: Walk, severity: IssueSeverity, code: string, diagnostics: string, expression: string): void {
+    walk.issues.push(this.issue(severity, code, diagnostics, expression));
+  }
+
+  private resourceWalk(resource: Json, tree: ProfileNode, path: string, outer: Walk): void {
+    const walk: Walk = { ...outer, resource };
+    if (resource.resourceType === 'Bundle' && Array.isArray(resource.entry)) {
+      const map = new Map<string, Json>();
+      for (const e of resource.entry as Json[]) {
+        if (isObject(e) && typeof e.fullUrl === 'string' && isObject(e.resource)) map.set(e.fullUrl, e.resource);
+      }
+      walk.bundle = map;
+    }
+    this.element({ value: resource, ext: undefined, type: String(resource.resourceType), path, key: '' }, tree, walk);
+    outer.issues = walk.issues;
+  }
+
+  /** Checks one item against its element definition, then walks its children. */
+  private element(item: Item, node: ProfileNode, walk: Walk): void {
+    if (walk.depth > MAX_DEPTH) return;
+    const value = item.value;
+    if (node.fixed !== undefined) this.checkFixed(item, node, walk);
+    if (node.pattern !== undefined && !patternMatches(value, node.pattern.value)) {
+      this.report(walk, 'error', 'value', `${item.path} does not match the pattern required by the profile: ${JSON.stringify(node.pattern.value)}`, item.path);
+    }
+    const type = item.type ?? node.typeCodes[0];
+    if (node.ed.binding !== undefined && type !== undefined && CODED.has(type) && (value !== undefined || type === 'code')) this.checkBinding(item, type, node, walk);
+    if (value === undefined && item.ext !== undefined && !(Array.isArray(item.ext.extension) && item.ext.extension.length > 0)) {
+      this.report(walk, 'error', 'invariant', `Constraint failed: ele-1: 'All FHIR elements must have a @value or children'`, item.path);
+    }
+    if (type === 'Coding' && isObject(value)) this.checkCoding(value, item.path, walk);
+    if (type === 'Reference' && isObject(value) && node.targetProfiles.length) this.checkReference(value, node, item.path, walk);
+    if (type === 'Extension' && isObject(value)) this.checkExtensionShape(value, item.path, walk);
+    for (const c of node.constraints) {
+      if (value === undefined && item.ext === undefined) break;
+      const ok = this.invariants.check(node.ed.path, c.expression, value ?? item.ext, walk.resource, walk.root);
+      if (ok === false) this.report(walk, c.severity, 'invariant', `Constraint failed: ${c.key}: '${c.human}'`, item.path);
+    }
+    // children: the node's own, else those of its type profile or base type
+    const obj = type !== undefined && PRIMITIVES.has(type) ? item.ext : isObject(value) ? value : undefined;
+    if (obj === undefined) return;
+    if (isObject(value) && typeof value.resourceType === 'string' && node.ed.path !== value.resourceType && type !== undefined && !PRIMITIVES.has(type)) {
+      this.innerResource(value, item.path, walk);
+      return;
+    }
+    let target: ProfileNode | undefined = node;
+    if (node.children.length === 0) {
+      target = this.typeTree(node, type);
+    } else if (type !== undefined && !PRIMITIVES.has(type) && node.ed.path.includes('.')) {
+      // constraints of the data type itself (e.g. per-1 on Period) when the profile walked into it
+      const typeRoot = this.trees.type(type);
+      for (const c of typeRoot?.constraints ?? []) {
+        const ok = this.invariants.check(type, c.expression, value, walk.resource, walk.root);
+        if (ok === false) this.report(walk, c.severity, 'invariant', `Constraint failed: ${c.key}: '${c.human}'`, item.path);
+      }
+    }
+    if (target === undefined) return;
+    if (target !== node) {
+      walk.depth++;
+      if (target.ed.path.includes('.') || !isObject(value) || typeof value.resourceType === 'string') this.children(obj, target, item.path, walk);
+      else this.element({ ...item, type }, target, walk);
+      walk.depth--;
+      return;
+    }
+    this.children(obj, node, item.path, walk);
+  }
+
+  /** The tree whose children describe an element that has none in its own definition. */
+  private typeTree(node: ProfileNode, type: string | undefined): ProfileNode | undefined {
+    const ref = node.ed.contentReference;
+    if (typeof ref === 'string') return this.trees.basePath(ref.slice(ref.indexOf('#') + 1));
+    if (type === undefined || type === 'Element' || type === 'BackboneElement') return undefined;
+    const profiles = node.typeProfiles;
+    if (profiles.length === 1) {
+      const profiled = this.trees.byUrl(profiles[0]);
+      if (profiled !== undefined) return profiled;
+    }
+    return this.trees.type(type);
+  }
+
+  private innerResource(value: Json, path: string, walk: Walk): void {
+    const type = String(value.resourceType);
+    const tree = this.trees.type(type);
+    if (tree === undefined) return;
+    walk.depth++;
+    // a resource in Parameters is its own root; contained resources and Bundle entries keep the outer one, as the Java validator does
+    const ownRoot = /\.parameter\[\d+\](\.part\[\d+\])*\.resource$/.test(path);
+    const inner: Walk = { ...walk, resource: value, root: ownRoot ? value : walk.root };
+    this.element({ value, ext: undefined, type, path, key: '' }, tree, inner);
+    const meta = value.meta;
+    if (isObject(meta) && Array.isArray(meta.profile)) {
+      for (const p of meta.profile) if (typeof p === 'string' && this.trees.byUrl(p) !== undefined) this.element({ value, ext: undefined, type, path, key: '' }, this.trees.byUrl(p)!, inner);
+    }
+    walk.issues = inner.issues;
+    walk.depth--;
+  }
+
+  private children(obj: Json, node: ProfileNode, path: string, walk: Walk): void {
+    for (const child of node.children) {
+      const items = itemsOf(obj, child, path);
+      for (const it of items) {
+        if (it.disallowed) this.report(walk, 'error', 'structure', `${child.ed.path}: the type ${it.type} is not allowed here by the profile (allowed: ${child.typeCodes.join(', ')})`, it.path);
+      }
+      this.cardinality(child, items.length, path, walk);
+      if (items.length === 0) {
+        if (this.options.mustSupport && child.ed.mustSupport === true && node.sd.derivation === 'constraint') {
+          this.report(walk, 'information', 'informational', `${child.ed.path} is marked mustSupport in ${node.sd.url} but is absent`, `${path}.${child.name}`);
+        }
+        continue;
+      }
+      if (child.slices.length > 0 || (child.name === 'extension' || child.name === 'modifierExtension')) this.sliced(items, child, walk);
+      else for (const it of items) this.element(it, child, walk);
+    }
+  }
+
+  private cardinality(node: ProfileNode, count: number, path: string, walk: Walk): void {
+    const where = `${path}.${node.name}`;
+    const label = node.sliceName === undefined ? node.ed.path : `${node.ed.path}:${node.sliceName}`;
+    const narrowedMin = node.min > node.baseMin || node.sliceName !== undefined;
+    const narrowedMax = node.max < node.baseMax || node.sliceName !== undefined;
+    if (count < node.min && narrowedMin) {
+      this.report(walk, 'error', 'required', `${label}: minimum required = ${node.min}, but only found ${count} (from ${node.sd.url})`, where);
+    }
+    if (count > node.max && narrowedMax) {
+      this.report(walk, 'error', 'structure', `${label}: max allowed = ${node.max}, but found ${count} (from ${node.sd.url})`, where);
+    }
+  }
+
+  /** Assigns items to slices, checks slice rules and cardinality, and validates each item. */
+  private sliced(items: Item[], node: ProfileNode, walk: Walk): void {
+    const slicing = node.slicing;
+    const rules = slicing?.rules ?? 'open';
+    const isExtension = node.name === 'extension' || node.name === 'modifierExtension';
+    const counts = new Map<ProfileNode, number>();
+    let lastSliceIndex = -1;
+    let unmatchedSeen = false;
+    for (const it of items) {
+      let matched: ProfileNode | undefined;
+      for (let s = 0; s < node.slices.length; s++) {
+        const slice = node.slices[s];
+        if (matchesSlice(it, slice, slicing?.discriminator, isExtension, this.sliceContext(walk))) {
+          matched = slice;
+          if (slicing?.ordered && s < lastSliceIndex) {
+            this.report(walk, 'error', 'structure', `${it.path} matches slice ${slice.sliceName} out of order (the slicing of ${node.ed.path} is ordered)`, it.path);
+          }
+          if (rules === 'openAtEnd' && unmatchedSeen) {
+            this.report(walk, 'error', 'structure', `${it.path} matches slice ${slice.sliceName} after an unmatched item (the slicing of ${node.ed.path} is openAtEnd)`, it.path);
+          }
+          lastSliceIndex = Math.max(lastSliceIndex, s);
+          break;
+        }
+      }
+      if (matched !== undefined) {
+        counts.set(matched, (counts.get(matched) ?? 0) + 1);
+        this.element(it, matched, walk);
+        if (matched.slices.length > 0) this.sliced([it], matched, walk);
+        continue;
+      }
+      unmatchedSeen = true;
+      if (rules === 'closed' && node.slices.length > 0) {
+        this.report(walk, 'error', 'structure', `${it.path} does not match any slice of ${node.ed.path}, and the slicing is closed`, it.path);
+      }
+      if (isExtension && isObject(it.value)) this.extension(it, node, walk);
+      else this.element(it, node, walk);
+    }
+    const parentPath = items[0].path.replace(/(\[\d+\])?$/, '').replace(/\.[^.]*$/, '');
+    for (const slice of node.slices) {
+      const count = counts.get(slice) ?? 0;
+      this.cardinality(slice, count, parentPath, walk);
+    }
+  }
+
+  /** An extension no slice claims: validated against its definition when known. */
+  private extension(item: Item, node: ProfileNode, walk: Walk): void {
+    const value = item.value as Json;
+    const url = value.url;
+    this.element(item, node, walk);
+    if (typeof url !== 'string') return;
+    if (!/^[a-z][a-z0-9+.-]*:/i.test(url)) {
+      // a relative url names a sub-extension, so is only allowed inside a complex extension
+      if (!/(extension|modifierExtension)\[\d+\]\.(extension|modifierExtension)\[\d+\]$/.test(item.path)) {
+        this.report(walk, 'error', 'structure', `Extension.url must be an absolute URL; found '${url}'`, item.path);
+      }
+      return;
+    }
+    const tree = this.trees.byUrl(url);
+    if (tree === undefined) {
+      // cross-version extensions, HL7 tool extensions and example domains are tolerated, as by the Java validator
+      const tolerated = XVER_EXTENSION.test(url) || /^https?:\/\/(hl7\.org\/fhir\/(tools|test)\/|([a-z0-9-]+\.)?example\.(org|com)\/)/.test(url);
+      const severity = tolerated ? 'warning' : (this.options.unknownExtension ?? 'error');
+      this.report(walk, severity, severity === 'error' ? 'structure' : 'not-found', `The extension ${url} is not known${severity === 'error' ? ', and is not allowed here' : ', so it was not checked'}`, item.path);
+      return;
+    }
+    if (tree.ed.path !== 'Extension') {
+      this.report(walk, 'error', 'structure', `${url} is a ${tree.ed.path} definition, not an extension`, item.path);
+      return;
+    }
+    if (node.name === 'modifierExtension' && tree.ed.isModifier !== true) {
+      this.report(walk, 'error', 'structure', `The extension ${url} is not a modifier extension, so it must not be in modifierExtension`, item.path);
+    } else if (node.name === 'extension' && tree.ed.isModifier === true) {
+      this.report(walk, 'error', 'structure', `The extension ${url} is a modifier extension, so it must be in modifierExtension`, item.path);
+    }
+    walk.depth++;
+    this.element(item, tree, walk);
+    walk.depth--;
+  }
+
+  private checkExtensionShape(ext: Json, path: string, walk: Walk): void {
+    const hasValue = Object.keys(ext).some((k) => k.startsWith('value') || k.startsWith('_value'));
+    const hasExtensions = Array.isArray(ext.extension) && ext.extension.length > 0;
+    if (hasValue === hasExtensions) {
+      this.report(walk, 'error', 'invariant', `Constraint failed: ext-1: 'Must have either extensions or value[x], not both'`, path);
+    }
+  }
+
+  private sliceContext(walk: Walk) {
+    return {
+      conforms: (value: unknown, url: string) => this.conforms(value, url, walk),
+      inValueSet: (vs: string, system: string | undefined, code: string) => this.terminology.inValueSet(vs, system, code).status !== 'invalid',
+      trees: this.trees,
+      resolve: (reference: string) => this.resolve(reference, walk),
+    };
+  }
+
+  private checkFixed(item: Item, node: ProfileNode, walk: Walk): void {
+    const fixed = node.fixed!.value;
+    if (item.value === undefined) {
+      if (!isObject(fixed)) this.report(walk, 'error', 'value', `${item.path} has no value but the profile fixes it to ${JSON.stringify(fixed)}`, item.path);
+      return;
+    }
+    if (!deepEqual(item.value, fixed)) {
+      this.report(walk, 'error', 'value', `${item.path} is ${JSON.stringify(item.value)} but the profile fixes it to ${JSON.stringify(fixed)}`, item.path);
+    }
+  }
+
+  private checkCoding(coding: Json, path: string, walk: Walk): void {
+    if (typeof coding.system !== 'string' || typeof coding.code !== 'string') return;
+    const check = this.terminology.inCodeSystem(coding.system, coding.code, typeof coding.display === 'string' ? coding.display : undefined);
+    if (check.status === 'invalid') this.report(walk, 'error', 'code-invalid', check.message, `${path}.code`);
+    else if (check.status === 'valid' && check.displayProblem) this.report(walk, 'warning', 'invalid', check.displayProblem, `${path}.display`);
+  }
+
+  private checkBinding(item: Item, type: string, node: ProfileNode, walk: Walk): void {
+    const binding = node.ed.binding!;
+    const strength = binding.strength;
+    const vs = binding.valueSet;
+    if (vs === undefined || strength === 'example') return;
+    const codings: { system?: string; code: string; path: string }[] = [];
+    const value = item.value;
+    if (type === 'code' || type === 'string' || type === 'uri') {
+      if (typeof value === 'string') codings.push({ code: value, path: item.path });
+      if (type !== 'code' && strength !== 'required') return;
+    } else if (type === 'Coding' && isObject(value)) {
+      if (typeof value.code === 'string') codings.push({ system: value.system as string | undefined, code: value.code, path: `${item.path}.code` });
+    } else if (type === 'CodeableConcept' && isObject(value)) {
+      const list = Array.isArray(value.coding) ? (value.coding as unknown[]) : [];
+      list.forEach((c, i) => {
+        if (isObject(c) && typeof c.code === 'string') codings.push({ system: c.system as string | undefined, code: c.code, path: `${item.path}.coding[${i}].code` });
+      });
+    } else if (type === 'Quantity' && isObject(value)) {
+      if (typeof value.code === 'string') codings.push({ system: value.system as string | undefined, code: value.code, path: `${item.path}.code` });
+      else return;
+    } else return;
+    if (codings.length === 0) {
+      if (strength === 'required' && (type === 'CodeableConcept' || type === 'Coding') && isObject(value) && typeof value.text !== 'string') {
+        this.report(walk, 'error', 'code-invalid', `No code provided, and a code is required from the value set ${vs}`, item.path);
+      } else if (strength === 'required' && type === 'code' && value === undefined && !xverValue(item.ext)) {
+        this.report(walk, 'error', 'code-invalid', `No code provided, and a code is required from the value set ${vs}`, item.path);
+      } else if (strength === 'extensible' && type === 'CodeableConcept' && isObject(value) && typeof value.text === 'string') {
+        // text only: allowed for extensible bindings
+      }
+      return;
+    }
+    const results = codings.map((c) => ({ c, check: this.terminology.inValueSet(vs, type === 'code' ? undefined : c.system, c.code) }));
+    if (results.some((r) => r.check.status === 'valid')) return;
+    const notChecked = results.find((r) => r.check.status === 'not-checked');
+    if (notChecked !== undefined) {
+      if (strength === 'required' || strength === 'extensible') {
+        const system = notChecked.c.system;
+        this.report(walk, 'warning', 'not-found', `Not checked: ${notChecked.check.status === 'not-checked' ? notChecked.check.message : ''}${system ? ` (${systemName(system)})` : ''}`, notChecked.c.path);
+      }
+      return;
+    }
+    const first = results[0];
+    const message = first.check.status === 'invalid' ? first.check.message : '';
+    if (strength === 'required') this.report(walk, 'error', 'code-invalid', `${message} (a required binding)`, first.c.path);
+    else if (strength === 'extensible') this.report(walk, 'warning', 'code-invalid', `${message} (an extensible binding)`, first.c.path);
+    else if (strength === 'preferred') this.report(walk, 'information', 'code-invalid', `${message} (a preferred binding)`, first.c.path);
+  }
+
+  private resolve(reference: string, walk: Walk): Json | undefined {
+    if (reference.startsWith('#')) {
+      const id = reference.slice(1);
+      const contained = walk.resource.contained;
+      if (id === '') return walk.resource;
+      if (Array.isArray(contained)) return (contained as Json[]).find((c) => isObject(c) && c.id === id);
+      return undefined;
+    }
+    return walk.bundle?.get(reference);
+  }
+
+  private checkReference(ref: Json, node: ProfileNode, path: string, walk: Walk): void {
+    const reference = ref.reference;
+    if (typeof reference !== 'string') return;
+    let type: string | undefined;
+    const target = this.resolve(reference, walk);
+    if (target !== undefined) type = String(target.resourceType);
+    else {
+      const m = /^(?:https?:\/\/[^?#]*\/)?([A-Z][A-Za-z]+)\/[A-Za-z0-9\-.]{1,64}(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/.exec(reference);
+      if (m !== null && this.registry.defs.isResourceType(m[1])) type = m[1];
+    }
+    if (type === undefined && typeof ref.type === 'string') type = ref.type;
+    if (type === undefined) return;
+    const allowed = new Set<string>();
+    for (const url of node.targetProfiles) {
+      const sd = this.registry.structureDefinition(url);
+      if (sd === undefined) return; // an unknown target profile: cannot judge
+      allowed.add(sd.type);
+    }
+    if (allowed.has('Resource') || allowed.has(type)) {
+      if (target !== undefined) {
+        const profiles = node.targetProfiles.filter((u) => this.registry.structureDefinition(u)?.derivation === 'constraint');
+        if (profiles.length > 0 && walk.depth < 3 && !profiles.some((u) => this.conforms(target, u, walk))) {
+          this.report(walk, 'error', 'structure', `The resource ${reference} does not conform to any of the target profiles ${profiles.join(', ')}`, `${path}.reference`);
+        }
+      }
+      return;
+    }
+    this.report(walk, 'error', 'structure', `The type '${type}' of the reference '${reference}' is not allowed here (allowed: ${[...allowed].join(', ')})`, `${path}.reference`);
+  }
+}
