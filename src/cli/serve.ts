@@ -3,6 +3,7 @@ import pino from 'pino';
 import { buildConfig, ConfigError, DEFAULTS } from '../app/config.ts';
 import { createMeridian } from '../app/app.ts';
 import type { Command } from './main.ts';
+import { seedDemo } from '../synth/index.ts';
 
 const HELP = `Usage: meridian serve [options]
 
@@ -13,6 +14,7 @@ Options:
   --host ADDRESS        address to bind (MERIDIAN_HOST; default ${DEFAULTS.host})
   --store SPEC          sqlite:PATH or postgres://user@host:port/db (MERIDIAN_STORE; default ${DEFAULTS.store})
   --dev                 development mode: no authentication (MERIDIAN_DEV=true)
+  --demo                on an empty store, load 50 synthetic UK patients first (implies --dev)
   --body-limit SIZE     largest request body, e.g. 64mb (MERIDIAN_BODY_LIMIT; default 64mb)
   --base-url URL        public FHIR base URL used in links (MERIDIAN_BASE_URL; default from the Host header)
   --conditional-delete single|multiple
@@ -44,13 +46,14 @@ export const serveCommand: Command = {
         'log-level': { type: 'string' },
         package: { type: 'string', multiple: true },
         'validate-core': { type: 'boolean' },
+        demo: { type: 'boolean' },
         'require-profile': { type: 'string', multiple: true },
       },
       strict: true,
     });
     let config;
     try {
-      config = buildConfig(values);
+      config = buildConfig({ ...values, dev: values.dev || values.demo });
     } catch (e) {
       if (e instanceof ConfigError) {
         console.error(`meridian serve: ${e.message}`);
@@ -68,6 +71,14 @@ export const serveCommand: Command = {
     const logger = pino({ level: config.logLevel });
     const started = Date.now();
     const meridian = await createMeridian(config, logger);
+    if (values.demo) {
+      const existing = await meridian.ctx.store.history({ resourceType: 'Patient', count: 1 });
+      if (existing.total === 0) {
+        console.log('Loading 50 synthetic UK patients (demo population)...');
+        const summary = await seedDemo(meridian.ctx, { patients: 50 });
+        console.log(`Loaded ${summary.resources} resources for ${summary.patients} patients in ${summary.seconds.toFixed(1)} s${summary.failures.length ? `; ${summary.failures.length} failed, first: ${summary.failures[0]}` : ""}`);
+      } else console.log('The store already holds patients: the demo population is not loaded again.');
+    }
     const stop = async (signal: string) => {
       logger.info({ signal }, 'stopping');
       await meridian.close();
