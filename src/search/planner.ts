@@ -1,0 +1,113 @@
+/**
+ * Search parameters → plan filters. One parameter occurrence becomes one filter (its values ORed);
+ * occurrences are ANDed. Chains (`subject:Patient.name=x`, any depth) and `_has` (nested) recurse
+ * into the referenced or referring type. Unknown parameters are reported, not planned.
+ */
+import { FhirError } from '../fhir/errors.ts';
+import type { SearchParameter } from '../fhir/definitions.ts';
+import { and, condOr, or, type Cond, type Filter, type SortBy } from '../storage/search/index.ts';
+import { splitEscaped, unescape } from './normalize.ts';
+import { compositeFilter } from './params/composite.ts';
+import { dateCond } from './params/date.ts';
+import type { ParamQuery } from './params/types.ts';
+import { paramType, type SearchRegistry } from './registry.ts';
+
+export interface PlanContext {
+  registry: SearchRegistry;
+  baseUrl: string;
+  now: number;
+}
+
+export class UnknownParameter extends Error {
+  constructor(readonly parameter: string, reason: string) {
+    super(reason);
+  }
+}
+
+function splitName(name: string): { code: string; modifier?: string } {
+  const colon = name.indexOf(':');
+  return colon < 0 ? { code: name } : { code: name.slice(0, colon), modifier: name.slice(colon + 1) };
+}
+
+/** The parameter `code` as it applies to all of `types` (undefined: any type, so only Resource-level ones). */
+function paramFor(ctx: PlanContext, types: readonly string[] | undefined, code: string): SearchParameter | undefined {
+  if (!types) return ctx.registry.param('Resource', code) ?? ctx.registry.param('DomainResource', code);
+  const sps = types.map((t) => ctx.registry.param(t, code));
+  if (sps.some((sp) => !sp)) return undefined;
+  if (sps.some((sp) => sp!.type !== sps[0]!.type)) return undefined;
+  return sps[0];
+}
+
+function resourceColumnFilter(code: string, modifier: string | undefined, values: string[], ctx: PlanContext, name: string): Filter {
+  if (code === '_id') {
+    const cond: Cond = { op: 'in', column: 'id', values: values.map(unescape) };
+    if (modifier === undefined) return { kind: 'resource', where: cond };
+    if (modifier === 'not') return { kind: 'resource', where: { op: 'not', cond } };
+    throw new FhirError('incorrect', `The modifier :${modifier} is not supported on _id`, { code: 'not-supported' });
+  }
+  if (modifier !== undefined) throw new FhirError('incorrect', `The modifier :${modifier} is not supported on _lastUpdated`, { code: 'not-supported' });
+  const q = { sp: { code: name } as SearchParameter, param: name, values, resourceType: '', baseUrl: ctx.baseUrl, now: ctx.now } as ParamQuery;
+  return { kind: 'resource', where: condOr(values.map((v) => dateCond(q, v, { low: 'last_updated', high: 'last_updated' }))) };
+}
+
+/** Plans one parameter occurrence `name=value` on resources of `types`. Throws UnknownParameter if it does not apply. */
+export function planParameter(ctx: PlanContext, types: readonly string[] | undefined, name: string, value: string): Filter {
+  if (name.startsWith('_has:')) return planHas(ctx, types, name, value);
+  const dot = name.indexOf('.');
+  const head = dot < 0 ? name : name.slice(0, dot);
+  const { code, modifier } = splitName(head);
+  const values = splitEscaped(value, ',');
+  if (dot < 0 && (code === '_id' || code === '_lastUpdated')) return resourceColumnFilter(code, modifier, values, ctx, name);
+  const sp = paramFor(ctx, types, code);
+  if (!sp) throw new UnknownParameter(name, `${code} is not a search parameter of ${types?.join(', ') ?? 'every resource type'}`);
+  if (!sp.expression || sp.type === 'special') throw new UnknownParameter(name, `${code} is not supported by this server`);
+  if (dot >= 0) return planChain(ctx, sp, modifier, name.slice(dot + 1), value, name);
+  const q: ParamQuery = { sp, param: code, modifier, values, resourceType: types?.[0] ?? 'Resource', baseUrl: ctx.baseUrl, now: ctx.now };
+  if (sp.type === 'composite') {
+    const [a, b] = (sp.component ?? []).map((c) => ctx.registry.byDefinition(c.definition));
+    return compositeFilter(q, a?.type === 'token' && b && sp.component?.length === 2 ? paramType(b.type) : undefined);
+  }
+  const type = paramType(sp.type);
+  if (!type) throw new UnknownParameter(name, `${sp.type} parameter ${code} is not supported`);
+  return type.filter(q);
+}
+
+function planChain(ctx: PlanContext, sp: SearchParameter, modifier: string | undefined, rest: string, value: string, name: string): Filter {
+  if (sp.type !== 'reference') throw new FhirError('incorrect', `${name}: only reference parameters can be chained, and ${sp.code} is a ${sp.type}`);
+  const candidates = modifier ? [modifier] : (sp.target ?? []);
+  if (modifier && !(sp.target ?? []).includes(modifier)) throw new FhirError('incorrect', `${name}: ${sp.code} does not refer to ${modifier}`);
+  const chained = splitName(rest.split('.')[0]).code;
+  const targets = candidates.filter((t) => chained.startsWith('_') || ctx.registry.param(t, chained));
+  if (!targets.length) throw new UnknownParameter(name, `${chained} is not a search parameter of ${candidates.join(', ')}`);
+  return { kind: 'chain', param: sp.code, targets: targets.map((type) => ({ type, filter: planParameter(ctx, [type], rest, value) })) };
+}
+
+function planHas(ctx: PlanContext, types: readonly string[] | undefined, name: string, value: string): Filter {
+  const m = /^_has:([A-Z][A-Za-z]+):([^:]+):(.+)$/.exec(name);
+  if (!m) throw new FhirError('incorrect', `${name} is not of the form _has:Type:reference:parameter`);
+  const [, type, param, rest] = m;
+  if (!ctx.registry.defs.isResourceType(type)) throw new FhirError('incorrect', `${name}: ${type} is not a resource type`);
+  const sp = ctx.registry.param(type, param);
+  if (sp?.type !== 'reference') throw new FhirError('incorrect', `${name}: ${param} is not a reference parameter of ${type}`);
+  if (types && !types.some((t) => sp.target?.includes(t))) throw new FhirError('incorrect', `${name}: ${type}.${param} does not refer to ${types.join(', ')}`);
+  return { kind: 'has', type, param, filter: planParameter(ctx, [type], rest, value) };
+}
+
+/** `_sort=-date,name` → sort keys. */
+export function planSort(ctx: PlanContext, types: readonly string[] | undefined, value: string): SortBy[] {
+  return value
+    .split(',')
+    .filter(Boolean)
+    .map((part) => {
+      const descending = part.startsWith('-');
+      const code = descending ? part.slice(1) : part;
+      if (code === '_id') return { key: { kind: 'column', column: 'id' }, descending };
+      if (code === '_lastUpdated') return { key: { kind: 'column', column: 'last_updated' }, descending };
+      const sp = paramFor(ctx, types, code);
+      const type = sp && paramType(sp.type);
+      if (!type) throw new FhirError('incorrect', `_sort: ${code} is not a sortable search parameter of ${types?.join(', ') ?? 'every resource type'}`);
+      return { key: type.sort(code, descending), descending };
+    });
+}
+
+export { and, or };

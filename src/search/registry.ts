@@ -1,0 +1,85 @@
+/**
+ * The search parameters of each resource type, from the definitions, each compiled once into
+ * an index extractor, with the parameter type that owns its rows and queries.
+ */
+import type { Definitions, SearchParameter } from '../fhir/definitions.ts';
+import type { IndexRows } from '../storage/index.ts';
+import { compileExpression } from './expression.ts';
+import { compileComposite, indexComposite } from './params/composite.ts';
+import { dateType } from './params/date.ts';
+import { numberType } from './params/number.ts';
+import { quantityType } from './params/quantity.ts';
+import { referenceType } from './params/reference.ts';
+import { stringType } from './params/string.ts';
+import { tokenType } from './params/token.ts';
+import type { ParamType } from './params/types.ts';
+import { uriType } from './params/uri.ts';
+
+const TYPES: Record<string, ParamType> = {
+  string: stringType,
+  token: tokenType,
+  reference: referenceType,
+  date: dateType,
+  number: numberType,
+  quantity: quantityType,
+  uri: uriType,
+};
+
+export function paramType(type: string): ParamType | undefined {
+  return TYPES[type];
+}
+
+/** Parameters answered from the resources table, not from index rows. */
+export const RESOURCE_COLUMNS = new Set(['_id', '_lastUpdated']);
+
+export type Extractor = (resource: unknown, rows: IndexRows) => void;
+
+export class SearchRegistry {
+  private readonly extractors = new Map<string, Extractor[]>();
+  private readonly byUrl = new Map<string, SearchParameter>();
+
+  constructor(
+    readonly defs: Definitions,
+    private readonly opts: { forceFhirpath?: boolean } = {},
+  ) {
+    for (const type of ['Resource', 'DomainResource', ...defs.resourceTypes]) for (const sp of defs.searchParameters(type)) this.byUrl.set(sp.url, sp);
+  }
+
+  param(resourceType: string, code: string): SearchParameter | undefined {
+    return this.defs.searchParameter(resourceType, code);
+  }
+
+  params(resourceType: string): SearchParameter[] {
+    return this.defs.searchParameters(resourceType);
+  }
+
+  byDefinition(url: string): SearchParameter | undefined {
+    return this.byUrl.get(url);
+  }
+
+  /** One extractor per indexed parameter of the type (compiled on first use). */
+  extractorsFor(resourceType: string): Extractor[] {
+    let list = this.extractors.get(resourceType);
+    if (list) return list;
+    list = [];
+    for (const sp of this.params(resourceType)) {
+      const e = this.compile(sp, resourceType);
+      if (e) list.push(e);
+    }
+    this.extractors.set(resourceType, list);
+    return list;
+  }
+
+  private compile(sp: SearchParameter, resourceType: string): Extractor | undefined {
+    if (!sp.expression || RESOURCE_COLUMNS.has(sp.code)) return undefined;
+    const force = this.opts.forceFhirpath ?? false;
+    if (sp.type === 'composite') {
+      const parts = compileComposite(sp, resourceType, (url) => this.byUrl.get(url), paramType, force);
+      return parts && ((resource, rows) => indexComposite(parts, sp.code, resource, rows));
+    }
+    const type = TYPES[sp.type];
+    if (!type) return undefined;
+    const { evaluate } = compileExpression(sp.expression, resourceType, { forceFhirpath: force });
+    return (resource, rows) => type.index(evaluate(resource), sp.code, rows);
+  }
+}

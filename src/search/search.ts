@@ -1,0 +1,150 @@
+/**
+ * The search interaction (type, system and compartment level): parameters → plan → SQL in the
+ * store's dialect → a searchset Bundle with `match` and `include` entries and paging links.
+ */
+import { FhirError, operationOutcome } from '../fhir/errors.ts';
+import { parseSummary, selectElements, summarize, type SummaryMode } from '../fhir/summary.ts';
+import { bundleBody, type BundleEntry } from '../interactions/bundle-body.ts';
+import type { FhirRequest, FhirResponse, InteractionContext, Resource } from '../interactions/types.ts';
+import type { StoreReader } from '../storage/index.ts';
+import { and, type Filter, type PlanRow, type SearchPlan, type SortBy, type SqlCompiler } from '../storage/search/index.ts';
+import { inPatientCompartment } from './compartment.ts';
+import { includes, parseInclude, type IncludeRequest } from './includes.ts';
+import { decodeCursor, encodeCursor, withQuery } from './paging.ts';
+import { planParameter, planSort, UnknownParameter, type PlanContext } from './planner.ts';
+import type { SearchRegistry } from './registry.ts';
+import { toPlanRow } from './rows.ts';
+
+export interface SearchEnv {
+  registry: SearchRegistry;
+  compiler: SqlCompiler;
+}
+
+/** Parameters that shape the result rather than select resources. */
+const RESULT = new Set(['_sort', '_count', '_include', '_revinclude', '_summary', '_elements', '_total', '_cursor', '_format', '_pretty', '_type']);
+
+function resultName(name: string): string {
+  return name.split(':')[0];
+}
+
+function typesOf(req: FhirRequest, ctx: InteractionContext): string[] | undefined {
+  if (req.interaction === 'search-compartment') {
+    if (req.compartment !== 'Patient') throw new FhirError('incorrect', `Only the Patient compartment is supported, not ${req.compartment}`, { code: 'not-supported' });
+    if (req.resourceType && !inPatientCompartment(req.resourceType)) throw new FhirError('incorrect', `${req.resourceType} resources are not in the Patient compartment`);
+    return req.resourceType ? [req.resourceType] : ctx.defs.resourceTypes.filter(inPatientCompartment);
+  }
+  if (req.interaction === 'search-system') {
+    const listed = req.params.filter(([n]) => n === '_type').flatMap(([, v]) => v.split(',').filter(Boolean));
+    for (const t of listed) if (!ctx.defs.isResourceType(t)) throw new FhirError('incorrect', `_type: ${t} is not a resource type`);
+    return listed.length ? [...new Set(listed)] : undefined;
+  }
+  return [req.resourceType!];
+}
+
+interface Parsed {
+  filter: Filter;
+  sort: SortBy[];
+  count: number;
+  total: 'none' | 'estimate' | 'accurate' | undefined;
+  summary?: SummaryMode;
+  elements?: string[];
+  cursor?: string;
+  include: IncludeRequest;
+  /** The parameters applied, as the self link shows them. */
+  used: [string, string][];
+}
+
+function single(name: string, values: string[]): string {
+  if (values.length > 1) throw new FhirError('incorrect', `${name} may be given only once`);
+  return values[0];
+}
+
+export function parseSearch(req: FhirRequest, ctx: InteractionContext, env: SearchEnv, types: string[] | undefined): Parsed {
+  const pctx: PlanContext = { registry: env.registry, baseUrl: req.baseUrl, now: ctx.now() };
+  const filters: Filter[] = [];
+  const used: [string, string][] = [];
+  const grouped = new Map<string, string[]>();
+  const include: IncludeRequest = { include: [], revinclude: [] };
+  const strict = req.prefer.handling === 'strict';
+  for (const [name, value] of req.params) {
+    const base = resultName(name);
+    if (RESULT.has(base)) {
+      if (base === '_include' || base === '_revinclude') parseInclude(env.registry, name, value, include);
+      else (grouped.get(base) ?? grouped.set(base, []).get(base)!).push(value);
+      if (base !== '_cursor' && base !== '_format') used.push([name, value]);
+      continue;
+    }
+    try {
+      filters.push(planParameter(pctx, types, name, value));
+      used.push([name, value]);
+    } catch (err) {
+      if (!(err instanceof UnknownParameter)) throw err;
+      if (strict) throw new FhirError('incorrect', `Unknown or unsupported search parameter ${name}: ${err.message}`, { code: 'not-supported' });
+    }
+  }
+  const get = (n: string) => (grouped.has(n) ? single(n, grouped.get(n)!) : undefined);
+  if (req.compartment && req.id) filters.unshift({ kind: 'compartment', compartment: req.compartment, id: req.id });
+  const countText = get('_count');
+  const count = countText === undefined ? ctx.config.defaultPageSize : Number(countText);
+  if (!Number.isInteger(count) || count < 0) throw new FhirError('incorrect', `_count=${countText} is not a whole number of 0 or more`);
+  const total = get('_total');
+  if (total !== undefined && !['none', 'estimate', 'accurate'].includes(total)) throw new FhirError('incorrect', `_total=${total} is not one of none, estimate, accurate`);
+  const elements = get('_elements');
+  return {
+    filter: and(filters),
+    sort: (grouped.get('_sort') ?? []).flatMap((v) => planSort(pctx, types, v)),
+    count: Math.min(count, ctx.config.maxPageSize),
+    total: total as Parsed['total'],
+    summary: parseSummary(get('_summary')),
+    elements: elements === undefined ? undefined : elements.split(',').map((e) => e.trim()).filter(Boolean),
+    cursor: get('_cursor'),
+    include,
+    used,
+  };
+}
+
+function shape(row: PlanRow, p: Parsed, ctx: InteractionContext): BundleEntry['resource'] {
+  if (!p.summary && !p.elements) return { raw: row.content };
+  let resource = JSON.parse(row.content) as Record<string, unknown>;
+  if (p.summary) resource = summarize(resource, p.summary, ctx.defs);
+  if (p.elements) resource = selectElements(resource, p.elements, ctx.defs);
+  return resource as Resource;
+}
+
+export async function search(req: FhirRequest, ctx: InteractionContext, db: StoreReader, env: SearchEnv): Promise<FhirResponse> {
+  const types = typesOf(req, ctx);
+  const p = parseSearch(req, ctx, env, types);
+  const onlyCount = p.summary === 'count' || p.count === 0;
+  const after = p.cursor === undefined ? undefined : decodeCursor(p.cursor, p.sort.length);
+  const plan: SearchPlan = { types, filter: p.filter, sort: p.sort, limit: p.count + 1, after };
+  let rows = onlyCount ? [] : (await db.select(env.compiler.select(plan))).map((r) => toPlanRow(r, p.sort.length));
+  const more = rows.length > p.count;
+  if (more) rows = rows.slice(0, p.count);
+  if (after?.backwards) rows.reverse();
+  let total: number | undefined;
+  if (onlyCount || p.total === 'accurate' || p.total === 'estimate') {
+    const counted = await db.select(env.compiler.count(plan));
+    total = Number(counted[0]?.n ?? 0);
+  } else if (p.total === undefined && !after && !more) total = rows.length; // free: everything is on this page
+
+  const path = [req.compartment, req.compartment ? req.id : undefined, req.resourceType ?? (req.compartment ? '*' : undefined)].filter(Boolean).join('/');
+  const self = path ? `${req.baseUrl}/${path}` : req.baseUrl;
+  const link = [{ relation: 'self', url: withQuery(self, p.cursor ? [...p.used, ['_cursor', p.cursor]] : p.used) }];
+  if (rows.length && !onlyCount) {
+    const forward = after?.backwards ? true : more;
+    const backward = after?.backwards ? more : after !== undefined;
+    if (forward) link.push({ relation: 'next', url: withQuery(self, [...p.used, ['_cursor', encodeCursor(rows[rows.length - 1], false)]]) });
+    if (backward) link.push({ relation: 'previous', url: withQuery(self, [...p.used, ['_cursor', encodeCursor(rows[0], true)]]) });
+  }
+
+  const entries: BundleEntry[] = rows.map((r) => ({ fullUrl: `${req.baseUrl}/${r.resourceType}/${r.id}`, resource: shape(r, p, ctx), search: { mode: 'match' } }));
+  if (rows.length && (p.include.include.length || p.include.revinclude.length)) {
+    const inc = await includes(db, env.compiler, rows, p.include);
+    for (const r of inc.rows) entries.push({ fullUrl: `${req.baseUrl}/${r.resourceType}/${r.id}`, resource: shape(r, p, ctx), search: { mode: 'include' } });
+    if (!inc.complete) {
+      const outcome = operationOutcome([{ severity: 'warning', code: 'incomplete', diagnostics: 'The :iterate includes were followed to a depth of 16 and not further' }]);
+      entries.push({ resource: outcome as unknown as Resource, search: { mode: 'outcome' } });
+    }
+  }
+  return { status: 200, body: bundleBody('searchset', entries, { total, link }), lastModified: ctx.now() };
+}

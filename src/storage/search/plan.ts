@@ -1,0 +1,93 @@
+/**
+ * The dialect-neutral search plan: a small tree of immutable nodes that search/ builds and
+ * each store dialect renders to SQL. Nodes name index tables and their columns; values are
+ * typed (numbers, strings), never SQL text.
+ */
+export type IndexTable = 'idx_string' | 'idx_token' | 'idx_reference' | 'idx_date' | 'idx_number' | 'idx_quantity' | 'idx_uri' | 'idx_composite' | 'idx_compartment';
+
+export type Value = string | number | null;
+
+/** A condition over the columns of one index row (or of the resources row, for `resource` filters). */
+export type Cond =
+  | { readonly op: 'eq' | 'lt' | 'le' | 'gt' | 'ge'; readonly column: string; readonly value: Value }
+  | { readonly op: 'in'; readonly column: string; readonly values: readonly Value[] }
+  | { readonly op: 'null' | 'not-null'; readonly column: string }
+  /** Text that starts with / contains `value` (a literal, not a pattern). */
+  | { readonly op: 'starts-with' | 'contains'; readonly column: string; readonly value: string }
+  | { readonly op: 'and' | 'or'; readonly conds: readonly Cond[] }
+  | { readonly op: 'not'; readonly cond: Cond }
+  | { readonly op: 'true' | 'false' };
+
+/** A condition on a resource (alias of the current level). */
+export type Filter =
+  | { readonly kind: 'and' | 'or'; readonly filters: readonly Filter[] }
+  | { readonly kind: 'not'; readonly filter: Filter }
+  | { readonly kind: 'true' | 'false' }
+  /** Some row of `table` for this resource and `param` satisfies `where`. */
+  | { readonly kind: 'index'; readonly table: IndexTable; readonly param: string; readonly where: Cond }
+  /** A condition on the resource row itself (columns `id`, `last_updated`). */
+  | { readonly kind: 'resource'; readonly where: Cond }
+  /** A reference in `param` points to a current resource of one of `targets` that satisfies its filter. */
+  | { readonly kind: 'chain'; readonly param: string; readonly targets: readonly { readonly type: string; readonly filter: Filter }[] }
+  /** Some current `type` resource satisfying `filter` refers to this resource through `param` (`_has`). */
+  | { readonly kind: 'has'; readonly type: string; readonly param: string; readonly filter: Filter }
+  /** The resource belongs to compartment `compartment`/`id`. */
+  | { readonly kind: 'compartment'; readonly compartment: string; readonly id: string };
+
+/** What results are ordered by: a resource column or an aggregate of a parameter's index rows. */
+export type SortKey =
+  | { readonly kind: 'column'; readonly column: 'id' | 'last_updated' }
+  | { readonly kind: 'index'; readonly table: IndexTable; readonly param: string; readonly column: string; readonly aggregate: 'min' | 'max' };
+
+export interface SortBy {
+  readonly key: SortKey;
+  readonly descending: boolean;
+}
+
+/** Keyset position: the sort values and rid of the row a page starts after (or before, going back). */
+export interface Keyset {
+  readonly values: readonly Value[];
+  readonly rid: number;
+  readonly backwards: boolean;
+}
+
+export interface SearchPlan {
+  /** Resource types searched; undefined means every type. */
+  readonly types?: readonly string[];
+  readonly filter: Filter;
+  readonly sort: readonly SortBy[];
+  /** Rows to return at most. */
+  readonly limit: number;
+  readonly after?: Keyset;
+}
+
+/** One row of a page: the resource and its sort values `k0..kn`. */
+export interface PlanRow {
+  rid: number;
+  resourceType: string;
+  id: string;
+  versionId: number;
+  lastUpdated: number;
+  content: string;
+  keys: Value[];
+}
+
+/** Resources an `_include` follows: references in `param` (any when undefined) of the given rows. */
+export interface IncludeStep {
+  readonly sourceType: string;
+  readonly param?: string;
+  readonly targetType?: string;
+}
+
+/** Resources a `_revinclude` adds: those of `sourceType` whose `param` refers to one of the targets. */
+export interface RevIncludeStep {
+  readonly sourceType: string;
+  readonly param?: string;
+}
+
+export const and = (filters: Filter[]): Filter =>
+  filters.length === 0 ? { kind: 'true' } : filters.length === 1 ? filters[0] : { kind: 'and', filters: Object.freeze(filters) };
+export const or = (filters: Filter[]): Filter =>
+  filters.length === 0 ? { kind: 'false' } : filters.length === 1 ? filters[0] : { kind: 'or', filters: Object.freeze(filters) };
+export const condAnd = (conds: Cond[]): Cond => (conds.length === 0 ? { op: 'true' } : conds.length === 1 ? conds[0] : { op: 'and', conds: Object.freeze(conds) });
+export const condOr = (conds: Cond[]): Cond => (conds.length === 0 ? { op: 'false' } : conds.length === 1 ? conds[0] : { op: 'or', conds: Object.freeze(conds) });
