@@ -2,7 +2,7 @@
  * SQL shared by both dialects. A dialect passes its placeholder function
  * (`?` for SQLite, `$n` for PostgreSQL); nothing else differs here.
  */
-import type { Criterion, HistoryQuery, StoredVersion } from './types.ts';
+import type { HistoryQuery, StoredVersion } from './types.ts';
 
 export type Placeholder = () => string;
 
@@ -66,28 +66,4 @@ export function historySql(q: HistoryQuery, placeholders: () => Placeholder): { 
     count: `SELECT COUNT(*) AS n FROM resource_history ${counted.where}`,
     countParams: counted.params,
   };
-}
-
-/** Ids of current resources matching every criterion. */
-export function criteriaSql(resourceType: string, criteria: Criterion[], ph: Placeholder): { sql: string; params: unknown[] } {
-  const where = [`r.resource_type = ${ph()}`, `NOT r.deleted`];
-  const params: unknown[] = [resourceType];
-  for (const c of criteria) {
-    if (c.kind === 'id') {
-      where.push(`r.id IN (${c.values.map(() => ph()).join(', ')})`);
-      params.push(...c.values);
-      continue;
-    }
-    const paramPh = ph();
-    params.push(c.param);
-    const alternatives = c.values.map((v) => {
-      const parts = ['1 = 1'];
-      if (v.code !== null) (parts.push(`t.code = ${ph()}`), params.push(v.code));
-      if (v.system === null) parts.push('t.system IS NULL');
-      else if (v.system !== undefined) (parts.push(`t.system = ${ph()}`), params.push(v.system));
-      return `(${parts.join(' AND ')})`;
-    });
-    where.push(`EXISTS (SELECT 1 FROM idx_token t WHERE t.rid = r.rid AND t.param = ${paramPh} AND (${alternatives.join(' OR ')}))`);
-  }
-  return { sql: `SELECT r.id FROM resources r WHERE ${where.join(' AND ')} ORDER BY r.rid`, params };
 }

@@ -48,12 +48,6 @@ export interface HistoryPage {
   total: number;
 }
 
-/** A single search criterion the store can answer directly (the search issue widens this). */
-export type Criterion =
-  | { kind: 'id'; values: string[] }
-  /** `system` undefined: any system; null: no system. `code` null: any code. */
-  | { kind: 'token'; param: string; values: { system?: string | null; code: string | null }[] };
-
 export interface OutboxEvent {
   resourceType: string;
   id: string;
@@ -66,8 +60,6 @@ export interface StoreReader {
   readCurrent(resourceType: string, id: string): Promise<StoredVersion | undefined>;
   readVersion(resourceType: string, id: string, versionId: number): Promise<StoredVersion | undefined>;
   history(query: HistoryQuery): Promise<HistoryPage>;
-  /** Ids of current (not deleted) resources of a type that match every criterion. At most `limit`. */
-  findIds(resourceType: string, criteria: Criterion[], limit: number): Promise<string[]>;
   /**
    * Runs a query compiled for this store's dialect by storage/search (never hand-written SQL
    * from outside storage/) and returns its rows.

@@ -3,8 +3,8 @@
  * statements are named, so each connection parses and plans them once.
  */
 import type pg from 'pg';
-import { criteriaSql, historySql, rowToVersion, type Placeholder, type SqlRow } from '../sql.ts';
-import type { CompiledQuery, Criterion, HistoryPage, HistoryQuery, IndexRows, OutboxEvent, StoredVersion, StoreReader, StoreTx } from '../types.ts';
+import { historySql, rowToVersion, type Placeholder, type SqlRow } from '../sql.ts';
+import type { CompiledQuery, HistoryPage, HistoryQuery, IndexRows, OutboxEvent, StoredVersion, StoreReader, StoreTx } from '../types.ts';
 import { WRITE_BATCH_STATEMENT, WriteBatch } from './write-batch.ts';
 
 export interface Queryable {
@@ -63,13 +63,6 @@ export class PostgresReader implements StoreReader {
     const count = () => this.db.query<{ n: number }>({ text: q.count, values: q.countParams });
     const [page, total] = this.parallel ? await Promise.all([list(), count()]) : [await list(), await count()];
     return { entries: page.rows.map((r) => ({ ...rowToVersion(r), seq: Number(r.seq) })), total: Number(total.rows[0].n) };
-  }
-
-  async findIds(resourceType: string, criteria: Criterion[], limit: number): Promise<string[]> {
-    const ph = dollars();
-    const { sql, params } = criteriaSql(resourceType, criteria, ph);
-    const { rows } = await this.db.query<{ id: string }>({ text: `${sql} LIMIT ${ph()}`, values: [...params, limit] });
-    return rows.map((r) => r.id);
   }
 
   async select(query: CompiledQuery): Promise<Record<string, unknown>[]> {

@@ -7,10 +7,10 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { migrations } from '../schema.ts';
-import { criteriaSql, rowToVersion, historySql, type SqlRow } from '../sql.ts';
+import { rowToVersion, historySql, type SqlRow } from '../sql.ts';
 import { tableRows } from '../index-rows.ts';
 import { Mutex } from '../mutex.ts';
-import type { CompiledQuery, Criterion, HistoryPage, HistoryQuery, IndexRows, OutboxEvent, ResourceStore, StoredVersion, StoreReader, StoreTx } from '../types.ts';
+import type { CompiledQuery, HistoryPage, HistoryQuery, IndexRows, OutboxEvent, ResourceStore, StoredVersion, StoreReader, StoreTx } from '../types.ts';
 import { INDEX_TABLES } from '../schema.ts';
 
 const DIALECT = { serial: 'INTEGER PRIMARY KEY AUTOINCREMENT', bigint: 'INTEGER', double: 'REAL', bool: 'INTEGER' };
@@ -62,12 +62,6 @@ class SqliteReader implements StoreReader {
     const rows = this.stmt(q.list).all(...q.listParams) as (SqlRow & { seq: number })[];
     const total = (this.stmt(q.count).get(...q.countParams) as { n: number }).n;
     return { entries: rows.map((r) => ({ ...rowToVersion(r), seq: Number(r.seq) })), total: Number(total) };
-  }
-
-  async findIds(resourceType: string, criteria: Criterion[], limit: number): Promise<string[]> {
-    const { sql, params } = criteriaSql(resourceType, criteria, () => '?');
-    const rows = this.stmt(`${sql} LIMIT ?`).all(...params, limit) as { id: string }[];
-    return rows.map((r) => r.id);
   }
 
   async select(query: CompiledQuery): Promise<Record<string, unknown>[]> {
