@@ -55,7 +55,10 @@ export const seedCommand: Command = {
     else {
       const ctx = await createContext(buildConfig({ store: values.into }));
       sink = inProcess(ctx);
-      closeStore = () => ctx.store.close();
+      closeStore = async () => {
+        await ctx.store.optimize(); // fresh planner statistics after a bulk load
+        await ctx.store.close();
+      };
     }
     const progress = new Progress(patients, 'patients');
     let summary;

@@ -134,6 +134,10 @@ export class PostgresStore extends PostgresReader implements ResourceStore {
     }
   }
 
+  async optimize(): Promise<void> {
+    await this.pool.query('ANALYZE');
+  }
+
   close(): Promise<void> {
     return (this.closed ??= this.pool.end());
   }

@@ -149,6 +149,13 @@ export class SqliteStore extends SqliteReader implements ResourceStore {
     });
   }
 
+  async optimize(): Promise<void> {
+    await this.mutex.run(async () => {
+      this.writer.exec('ANALYZE');
+      this.writer.pragma('optimize');
+    });
+  }
+
   async close(): Promise<void> {
     await this.mutex.run(async () => {
       if (this.db !== this.writer) this.db.close();
