@@ -47,10 +47,9 @@ export interface FhirResponse {
   outcome?: OperationOutcome;
 }
 
-/** Validates a resource: structure always, plus profiles (claimed, required by policy, or asked for). */
-export interface ResourceValidator {
-  validate(resource: unknown, options?: { profile?: string; core?: boolean }): Issue[];
-}
+/** Validates a resource: structure always, plus profiles (claimed, required by policy, or asked for); holds the conformance registry and terminology. */
+export type { Validator as ResourceValidator } from '../validation/index.ts';
+import type { Validator as ResourceValidator } from '../validation/index.ts';
 
 /** Turns a resource into its index rows and answers conditional criteria; the search issue supplies the full engine. */
 export interface SearchEngine {
