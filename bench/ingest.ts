@@ -1,0 +1,123 @@
+/**
+ * Transaction ingest over HTTP: the Synthea R4 transaction Bundles in ../shared/testdata/synthea,
+ * POSTed to a Meridian started in this process on a fresh SQLite file and then on a fresh
+ * PostgreSQL database, a few Bundles in flight at once. Prints resources/s and p50/p95 per Bundle.
+ *
+ *   npm run bench:ingest                                  # all 617 Bundles, both stores
+ *   npm run bench:ingest -- --limit 100 --stores sqlite   # fewer
+ *
+ * Targets (foundation issue, 2-core machine): ≥ 5,000 resources/s on SQLite, ≥ 2,000 on PostgreSQL.
+ * The Bundles are decompressed before the clock starts, so the figures are the server's.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gunzipSync } from 'node:zlib';
+import { freshStore, parseStores, type StoreName } from './lib/stores.ts';
+import { startServer } from './lib/server.ts';
+import { int, loadNote, ms, percentile, verdict } from './lib/stats.ts';
+
+const TARGET: Record<StoreName, number> = { sqlite: 5_000, postgres: 2_000 };
+const HELP = `Usage: npm run bench:ingest -- [--limit N] [--stores sqlite,postgres] [--concurrency N]
+
+  --limit N          Bundles to post (default: all 617)
+  --stores LIST      stores to measure, in order (default sqlite,postgres)
+  --concurrency N    Bundles in flight at once (default 2)`;
+
+const { values } = parseArgs({
+  options: { limit: { type: 'string' }, stores: { type: 'string' }, concurrency: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+});
+if (values.help) {
+  console.log(HELP);
+  process.exit(0);
+}
+const stores = parseStores(values.stores);
+const concurrency = Number(values.concurrency ?? 2);
+const dir = resolve(process.cwd(), '../shared/testdata/synthea');
+const files = readdirSync(dir).filter((f) => f.endsWith('.json.gz')).sort();
+const limit = values.limit === undefined ? files.length : Number(values.limit);
+if (!Number.isInteger(limit) || limit < 1 || !Number.isInteger(concurrency) || concurrency < 1) {
+  console.error(HELP);
+  process.exit(2);
+}
+
+console.log(`Before starting: ${loadNote()}`);
+const prepStart = performance.now();
+const bodies = files.slice(0, limit).map((f) => gunzipSync(readFileSync(join(dir, f))));
+const mb = bodies.reduce((n, b) => n + b.length, 0) / 1e6;
+console.log(`${bodies.length} Synthea transaction Bundles (${int(mb)} MB of JSON) decompressed in ${((performance.now() - prepStart) / 1000).toFixed(1)} s; ${concurrency} in flight`);
+
+interface Result {
+  store: StoreName;
+  bundles: number;
+  resources: number;
+  seconds: number;
+  latencies: number[];
+  failures: string[];
+}
+
+async function run(store: StoreName, spec: string): Promise<Result> {
+  const server = await startServer(spec);
+  const latencies: number[] = [];
+  const failures: string[] = [];
+  let resources = 0;
+  let next = 0;
+  const started = performance.now();
+  let lastDraw = 0;
+  const draw = (final = false) => {
+    const now = performance.now();
+    if (!final && now - lastDraw < 1000) return;
+    lastDraw = now;
+    const secs = (now - started) / 1000;
+    const line = `  ${store}: ${latencies.length}/${bodies.length} Bundles, ${int(resources)} resources, ${int(resources / secs)} resources/s`;
+    process.stderr.write(process.stderr.isTTY ? `\r${line}\x1b[K${final ? '\n' : ''}` : `${line}\n`);
+  };
+  const worker = async () => {
+    for (let i = next++; i < bodies.length; i = next++) {
+      const t0 = performance.now();
+      const res = await fetch(server.base, {
+        method: 'POST',
+        headers: { 'content-type': 'application/fhir+json', prefer: 'return=minimal' },
+        body: bodies[i],
+      });
+      const text = await res.text();
+      latencies.push(performance.now() - t0);
+      if (res.ok) resources += (JSON.parse(text) as { entry?: unknown[] }).entry?.length ?? 0;
+      else failures.push(`${files[i]}: HTTP ${res.status} ${text.slice(0, 300)}`);
+      draw();
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  } finally {
+    draw(true);
+    await server.close();
+  }
+  return { store, bundles: bodies.length, resources, seconds: (performance.now() - started) / 1000, latencies, failures };
+}
+
+const results: Result[] = [];
+for (const name of stores) {
+  const store = await freshStore(name);
+  if ('skipped' in store) {
+    console.log(`${name}: skipped: ${store.skipped}`);
+    continue;
+  }
+  try {
+    results.push(await run(name, store.spec));
+  } finally {
+    await store.cleanup();
+  }
+}
+
+console.log('\nstore      Bundles  resources   seconds  resources/s   p50/Bundle  p95/Bundle  failures');
+for (const r of results) {
+  const rate = r.resources / r.seconds;
+  console.log(
+    `${r.store.padEnd(9)} ${String(r.bundles).padStart(8)} ${int(r.resources).padStart(10)} ${r.seconds.toFixed(1).padStart(9)} ${int(rate).padStart(12)} ` +
+      `${ms(percentile(r.latencies, 50)).padStart(12)} ${ms(percentile(r.latencies, 95)).padStart(11)} ${String(r.failures.length).padStart(9)}` +
+      `   ${verdict(rate >= TARGET[r.store])} (≥ ${int(TARGET[r.store])}/s)`,
+  );
+  for (const f of r.failures.slice(0, 10)) console.log(`  failed: ${f}`);
+}
+if (results.some((r) => r.failures.length)) process.exitCode = 1;

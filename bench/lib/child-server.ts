@@ -1,0 +1,50 @@
+/**
+ * The real `meridian serve` in a child process, for load tests: the load generator then has its own
+ * process (and core) instead of sharing the server's event loop, which would halve what it measures.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+
+export interface ChildServer {
+  base: string;
+  child: ChildProcess;
+  /** Stops the server gracefully (SIGTERM), which also writes a CPU profile when one was asked for. */
+  stop(): Promise<void>;
+}
+
+export interface ChildOptions {
+  /** Write a V8 CPU profile (--cpu-prof) into this directory when the server stops. */
+  profileDir?: string;
+  /** pino level; requests are logged at info. */
+  logLevel?: string;
+}
+
+export function spawnServer(store: string, opts: ChildOptions = {}): Promise<ChildServer> {
+  const bin = resolve(process.cwd(), 'bin/meridian.js');
+  const nodeArgs = opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [];
+  const child = spawn(process.execPath, [...nodeArgs, bin, 'serve', '--dev', '--host', '127.0.0.1', '--port', '0', '--store', store, '--log-level', opts.logLevel ?? 'warn'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, MERIDIAN_STORE: undefined },
+  });
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  return new Promise((ready, fail) => {
+    let out = '';
+    const onData = (d: Buffer) => {
+      out += d;
+      const m = /ready at (http:\/\/[^\s]+\/fhir)/.exec(out);
+      if (!m) return;
+      child.stdout!.off('data', onData);
+      child.stdout!.resume(); // keep draining anything it logs
+      ready({
+        base: m[1],
+        child,
+        stop: async () => {
+          child.kill('SIGTERM');
+          await exited;
+        },
+      });
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) => fail(new Error(`meridian serve exited with ${code} before it was ready:\n${out}`)));
+  });
+}
