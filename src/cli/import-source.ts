@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { UsageError } from './usage-error.ts';
+import { parseFhirJson } from '../fhir/json.ts';
 
 export type Json = Record<string, unknown>;
 
@@ -75,7 +76,7 @@ async function* readNdjson(file: string): AsyncGenerator<ImportItem> {
     if (!line.trim()) continue;
     let value: unknown;
     try {
-      value = JSON.parse(line);
+      value = parseFhirJson(line);
     } catch {
       value = undefined;
     }
@@ -111,7 +112,7 @@ export async function* readItems(file: string): AsyncGenerator<ImportItem> {
   let doc: unknown;
   try {
     const buf = await readFile(file);
-    doc = JSON.parse((file.endsWith('.gz') ? gunzipSync(buf) : buf).toString('utf8'));
+    doc = parseFhirJson((file.endsWith('.gz') ? gunzipSync(buf) : buf).toString('utf8'));
   } catch (err) {
     const code = (err as { code?: string }).code;
     const reason = code?.startsWith('Z_') ? 'is not valid gzip' : code ? `cannot be read (${code})` : `is not valid JSON (${(err as Error).message})`;

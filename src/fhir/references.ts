@@ -1,4 +1,5 @@
 /** Finding and rewriting references inside a resource (transaction processing). */
+import { keepDecimalTexts } from './json.ts';
 
 const CONDITIONAL = /^([A-Z][A-Za-z]+)\?(.+)$/;
 
@@ -32,11 +33,11 @@ export function rewriteReferences<T>(value: T, map: Map<string, string>): T {
       if (key === 'div' && v.includes('"')) return v.replace(/(href|src)="([^"]*)"/g, (all, attr, url) => (map.has(url) ? `${attr}="${map.get(url)}"` : all));
       return v;
     }
-    if (Array.isArray(v)) return v.map((x) => walk(x, key));
+    if (Array.isArray(v)) return keepDecimalTexts(v, v.map((x) => walk(x, key)));
     if (v && typeof v === 'object') {
       const out: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(v)) out[k] = walk(x, k);
-      return out;
+      return keepDecimalTexts(v, out);
     }
     return v;
   };

@@ -3,6 +3,7 @@ import type { Definitions } from '../fhir/definitions.ts';
 import { FhirError } from '../fhir/errors.ts';
 import { parseSummary, selectElements, summarize } from '../fhir/summary.ts';
 import { toFhirXml } from '../fhir/xml/index.ts';
+import { parseFhirJson, stringifyFhirJson } from '../fhir/json.ts';
 import type { Body } from '../interactions/types.ts';
 
 export type Format = 'json' | 'xml';
@@ -44,9 +45,9 @@ export function render(body: Body, opts: RenderOptions, defs: Definitions, shape
   const summary = shape ? parseSummary(opts.summary) : undefined;
   const elements = shape && opts.elements ? opts.elements.split(',').map((e) => e.trim()).filter(Boolean) : undefined;
   if ('raw' in body && typeof body.raw === 'string' && opts.format === 'json' && !opts.pretty && !summary && !elements) return body.raw;
-  let value = ('raw' in body && typeof body.raw === 'string' ? JSON.parse(body.raw) : body) as Record<string, unknown>;
+  let value = ('raw' in body && typeof body.raw === 'string' ? parseFhirJson(body.raw) : body) as Record<string, unknown>;
   if (summary) value = summarize(value, summary, defs);
   if (elements) value = selectElements(value, elements, defs);
   if (opts.format === 'xml') return toFhirXml(value, defs, opts.pretty);
-  return opts.pretty ? JSON.stringify(value, null, 2) : JSON.stringify(value);
+  return stringifyFhirJson(value, opts.pretty ? 2 : undefined);
 }

@@ -5,6 +5,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { FhirError, asFhirError } from '../fhir/errors.ts';
 import { parseFhirXml } from '../fhir/xml/index.ts';
+import { parseFhirJson } from '../fhir/json.ts';
 import { handle } from '../interactions/dispatch.ts';
 import type { FhirResponse, InteractionContext } from '../interactions/types.ts';
 import { httpDate } from '../interactions/versions.ts';
@@ -67,7 +68,7 @@ export function buildHttpServer(ctx: InteractionContext, opts: HttpOptions): Fas
     const text = body as string;
     if (text.trim() === '') return done(null, undefined);
     try {
-      done(null, JSON.parse(text));
+      done(null, parseFhirJson(text));
     } catch (e) {
       done(new FhirError('incorrect', `The body is not valid JSON: ${(e as Error).message}`), undefined);
     }
@@ -127,7 +128,7 @@ function send(
 ) {
   reply.code(res.status);
   if (res.location) reply.header('Location', res.location);
-  if (res.location && res.status === 201) reply.header('Content-Location', res.location);
+  if (res.location && (res.status === 201 || res.status === 202)) reply.header('Content-Location', res.location); // 202: where the job's status is
   if (res.etag) reply.header('ETag', res.etag);
   if (res.lastModified !== undefined) reply.header('Last-Modified', httpDate(res.lastModified));
   if (!res.body || res.status === 204 || res.status === 304) return reply.send();

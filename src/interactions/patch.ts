@@ -1,4 +1,5 @@
 import { FhirError } from '../fhir/errors.ts';
+import { parseFhirJson } from '../fhir/json.ts';
 import { applyFhirPathPatch, applyJsonPatch } from '../fhir/patch/index.ts';
 import { criteriaOf, matchCriteria } from './conditional.ts';
 import { updateWith } from './update.ts';
@@ -11,7 +12,7 @@ export async function patch(req: FhirRequest, ctx: InteractionContext, tx: Store
   if (!current) throw new FhirError('not-found', `${req.resourceType}/${req.id} is not known`);
   if (current.deleted) throw new FhirError('gone', `${req.resourceType}/${req.id} was deleted`);
   checkIfMatch(req, current);
-  const before = JSON.parse(current.json!) as Resource;
+  const before = parseFhirJson(current.json!) as Resource;
   const after = applyPatch(req, ctx, before);
   if (after.resourceType !== before.resourceType) throw new FhirError('unprocessable', 'A patch may not change resourceType', { expression: ['resourceType'] });
   if (after.id !== before.id) throw new FhirError('unprocessable', 'A patch may not change the id', { expression: ['id'] });

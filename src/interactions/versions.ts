@@ -1,5 +1,6 @@
 /** Writing a new version of a resource, and answering with one: shared by every write interaction. */
 import { FhirError, operationOutcome } from '../fhir/errors.ts';
+import { stringifyFhirJson } from '../fhir/json.ts';
 import type { StoredVersion } from '../storage/index.ts';
 import type { FhirRequest, FhirResponse, InteractionContext, Resource, StoreTx } from './types.ts';
 
@@ -83,7 +84,7 @@ export async function saveVersion(
     versionId,
     lastUpdated,
     deleted: false,
-    json: JSON.stringify(stored),
+    json: stringifyFhirJson(stored),
     method,
   };
   await tx.writeVersion(version, ctx.search.index(stored));

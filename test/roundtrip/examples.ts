@@ -84,14 +84,8 @@ export function numberChanges(posted: unknown, read: unknown, path = ''): string
   );
 }
 
-/** Bug report for src/http + src/interactions: see the foundation issue's round-trip acceptance. */
-export const DECIMAL_PRECISION_TODO =
-  'decimal precision is lost: the body is parsed with JSON.parse (src/http/server.ts) and stored with JSON.stringify (src/interactions/versions.ts), so 6.0 reads back as 6';
-
 export interface RoundTripOptions {
   rejected: Record<string, Rejected>;
-  /** Why decimals may not yet keep their written precision (a todo), or undefined once they do. */
-  precisionTodo?: string;
 }
 
 export function roundTripSuite(examples: Example[], options: RoundTripOptions): void {
@@ -130,7 +124,7 @@ export function roundTripSuite(examples: Example[], options: RoundTripOptions): 
             stored = { id: created.body.id, text: read.text };
           });
           if (hasPrecisionSensitiveNumbers(example.text)) {
-            test(`${example.file} keeps the written precision of its decimals`, { todo: options.precisionTodo }, () => {
+            test(`${example.file} keeps the written precision of its decimals`, () => {
               assert.ok(stored, 'the round trip above failed');
               const read = parseKeepingNumbers(stored.text);
               const posted = parseKeepingNumbers(example.text);
