@@ -27,21 +27,22 @@ export function definitions(): Definitions {
 export async function createContext(config: MeridianConfig): Promise<InteractionContext> {
   const defs = definitions();
   const store = await openStore(config.store);
-  return {
+  const validator = createValidator({
     defs,
-    store,
-    validator: createValidator({
-      defs,
-      coreResources: (sharedConformance ??= loadR4ConformanceResources()),
-      packages: config.packages,
-      // extensions from IGs not loaded here (e.g. US Core in Synthea data) are reported, not refused
-      policy: { requireProfiles: config.requireProfiles, unknownExtension: 'warning' },
-    }),
-    search: createSearchEngine(defs, store.dialect),
-    config,
-    now: () => Date.now(),
-  };
+    coreResources: (sharedConformance ??= loadR4ConformanceResources()),
+    packages: config.packages,
+    // extensions from IGs not loaded here (e.g. US Core in Synthea data) are reported, not refused
+    policy: { requireProfiles: config.requireProfiles, unknownExtension: 'warning' },
+  });
+  const search = createSearchEngine(defs, store.dialect, { conformance: validator.registry, terminology: validator.terminology });
+  // SearchParameters, ValueSets and CodeSystems stored earlier (or by other processes sharing the database)
+  await search.refreshDefinitions!(store);
+  if (store.dialect === 'postgres') search.watchDefinitions!(store, DEFINITIONS_POLL_MS);
+  return { defs, store, validator, search, config, now: () => Date.now() };
 }
+
+/** How often a process looks for definitions other processes stored (PostgreSQL only: SQLite has one process). */
+const DEFINITIONS_POLL_MS = 5000;
 
 export async function createMeridian(config: MeridianConfig, logger: Logger | false = false): Promise<Meridian> {
   const ctx = await createContext(config);
@@ -52,6 +53,7 @@ export async function createMeridian(config: MeridianConfig, logger: Logger | fa
     http,
     async close() {
       await http.close();
+      await ctx.search.close?.();
       await store.close();
     },
   };

@@ -11,6 +11,7 @@ import { read } from './read.ts';
 import { conditionalUpdate, update } from './update.ts';
 import { vread } from './vread.ts';
 import { operation } from '../operations/index.ts';
+import type { IndexRows, StoredVersion } from '../storage/index.ts';
 import type { Db, FhirRequest, FhirResponse, InteractionContext, StoreTx } from './types.ts';
 
 type Reader = (req: FhirRequest, ctx: InteractionContext, db: Db) => Promise<FhirResponse>;
@@ -57,11 +58,37 @@ export async function execute(req: FhirRequest, ctx: InteractionContext, db: Db)
   throw new FhirError('unsupported', `The ${req.interaction} interaction is not supported`);
 }
 
+/**
+ * Runs `fn` in one database transaction. If it writes a resource that changes how search works
+ * (a SearchParameter, ValueSet or CodeSystem), the search engine reloads those once the
+ * transaction has committed, so a rolled-back write leaves no phantom definition.
+ */
+export function inTransaction<T>(ctx: InteractionContext, fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+  const types = ctx.search.definitionTypes;
+  if (!types?.size || !ctx.search.refreshDefinitions) return ctx.store.transaction(fn);
+  return ctx.store.transaction((tx) => {
+    let hooked = false;
+    // the transaction itself with writeVersion overridden (every other member is tx's own, through the prototype)
+    const watched: StoreTx = Object.create(tx, {
+      writeVersion: {
+        value: (v: StoredVersion, index: IndexRows) => {
+          if (!hooked && types.has(v.resourceType)) {
+            hooked = true;
+            tx.afterCommit(() => ctx.search.refreshDefinitions!(ctx.store));
+          }
+          return tx.writeVersion(v, index);
+        },
+      },
+    });
+    return fn(watched);
+  });
+}
+
 /** Runs one top-level interaction: writes in their own database transaction, reads on a snapshot. */
 export async function handle(req: FhirRequest, ctx: InteractionContext): Promise<FhirResponse> {
   if (req.interaction === 'batch') return batchOrTransaction(req, ctx);
   if (WRITES[req.interaction] || (req.interaction === 'operation' && req.method === 'POST')) {
-    return ctx.store.transaction((tx) => execute(req, ctx, tx));
+    return inTransaction(ctx, (tx) => execute(req, ctx, tx));
   }
   return execute(req, ctx, ctx.store);
 }

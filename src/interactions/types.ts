@@ -58,6 +58,30 @@ export interface SearchEngine {
   matchIds(db: StoreReader, resourceType: string, params: [string, string][], limit: number): Promise<string[]>;
   search?(request: FhirRequest, ctx: InteractionContext, db: StoreReader): Promise<FhirResponse>;
   readonly supportedParameters?: (resourceType: string) => { name: string; type: string; definition?: string; documentation?: string }[];
+  /** Resource types whose stored instances change how search works (SearchParameter, ValueSet, CodeSystem). */
+  readonly definitionTypes?: ReadonlySet<string>;
+  /** Reloads the stored definitions; run after a write of one of `definitionTypes` has committed, and at start-up. */
+  refreshDefinitions?(db: StoreReader): Promise<void>;
+  /** Polls the store every `ms` for definitions written by other processes. */
+  watchDefinitions?(db: StoreReader, ms: number): void;
+  /** Records a background job re-extracting the index rows of current resources of `types` (all when undefined), started once `tx` commits; returns its id. */
+  startReindex?(store: ResourceStore, tx: StoreTx, types: string[] | undefined): Promise<string>;
+  /** A background job's state, or undefined when there is no such job. */
+  job?(db: StoreReader, id: string): Promise<JobState | undefined>;
+  /** Stops background work (polling, jobs between batches). */
+  close?(): Promise<void>;
+}
+
+export interface JobState {
+  id: string;
+  kind: string;
+  status: 'queued' | 'in-progress' | 'completed' | 'failed' | 'cancelled';
+  /** 0 … 1. */
+  progress: number;
+  params: Record<string, unknown>;
+  result?: Record<string, unknown>;
+  created: number;
+  updated: number;
 }
 
 export interface ServerConfig {
@@ -68,6 +92,8 @@ export interface ServerConfig {
   conditionalDeleteLimit: number;
   defaultPageSize: number;
   maxPageSize: number;
+  /** Development mode (`--dev`): operator aids such as `_explain=true` are open to every client. */
+  dev?: boolean;
 }
 
 export interface InteractionContext {

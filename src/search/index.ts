@@ -5,22 +5,47 @@
 import { FhirError } from '../fhir/errors.ts';
 import type { Definitions } from '../fhir/definitions.ts';
 import type { SearchEngine } from '../interactions/types.ts';
+import type { ConformanceRegistry, Terminology } from '../validation/index.ts';
 import { compilerFor } from '../storage/search/index.ts';
+import { checkSearchParameter, DEFINITION_TYPES, StoredDefinitions } from './definitions.ts';
 import { indexResource } from './indexer.ts';
 import { paramType, RESOURCE_COLUMNS, SearchRegistry } from './registry.ts';
+import { Reindexer } from './reindex-job.ts';
 import { parseSearch, search } from './search.ts';
+
+export interface SearchEngineOptions {
+  /** Where stored ValueSets and CodeSystems are registered (the validator's registry), for `:in`, `:not-in`, `:above`, `:below`. */
+  conformance?: ConformanceRegistry;
+  terminology?: Terminology;
+}
 
 export { parseToken } from './params/token.ts';
 export { SearchRegistry } from './registry.ts';
 export { indexResource } from './indexer.ts';
 
-export function createSearchEngine(defs: Definitions, dialect: 'sqlite' | 'postgres'): SearchEngine {
+export function createSearchEngine(defs: Definitions, dialect: 'sqlite' | 'postgres', opts: SearchEngineOptions = {}): SearchEngine {
   const registry = new SearchRegistry(defs);
   const compiler = compilerFor(dialect);
-  const env = { registry, compiler };
+  const env = { registry, compiler, terminology: opts.terminology };
   const supported = new Map<string, { name: string; type: string; definition?: string; documentation?: string }[]>();
+  let supportedGeneration = registry.generation;
+  const stored = new StoredDefinitions(registry, compiler, opts.conformance);
+  const reindexer = new Reindexer(registry, compiler);
   return {
-    index: (resource) => indexResource(registry, resource),
+    index(resource) {
+      // a SearchParameter that cannot be used for search is refused (422) as it is written
+      if (resource.resourceType === 'SearchParameter') checkSearchParameter(registry, resource);
+      return indexResource(registry, resource);
+    },
+    definitionTypes: new Set(DEFINITION_TYPES),
+    refreshDefinitions: (db) => stored.refresh(db),
+    watchDefinitions: (db, ms) => stored.watch(db, ms),
+    startReindex: (store, tx, types) => reindexer.start(store, tx, types),
+    job: (db, id) => reindexer.job(db, id),
+    async close() {
+      stored.stop();
+      await reindexer.close();
+    },
     async matchIds(db, resourceType, params, limit) {
       const req = { interaction: 'search-type', method: 'GET', resourceType, params, prefer: { handling: 'strict' }, baseUrl: '' } as const;
       const ctx = { defs, config: { defaultPageSize: limit, maxPageSize: limit }, now: () => Date.now() } as never;
@@ -33,6 +58,7 @@ export function createSearchEngine(defs: Definitions, dialect: 'sqlite' | 'postg
     },
     search: (req, ctx, db) => search(req, ctx, db, env),
     supportedParameters(resourceType) {
+      if (supportedGeneration !== registry.generation) (supported.clear(), (supportedGeneration = registry.generation));
       let list = supported.get(resourceType);
       if (list) return list;
       list = registry

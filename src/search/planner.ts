@@ -11,11 +11,13 @@ import { compositeFilter } from './params/composite.ts';
 import { dateCond } from './params/date.ts';
 import type { ParamQuery } from './params/types.ts';
 import { paramType, type SearchRegistry } from './registry.ts';
+import type { Terminology } from '../validation/index.ts';
 
 export interface PlanContext {
   registry: SearchRegistry;
   baseUrl: string;
   now: number;
+  terminology?: Terminology;
 }
 
 export class UnknownParameter extends Error {
@@ -50,6 +52,14 @@ function resourceColumnFilter(code: string, modifier: string | undefined, values
   return { kind: 'resource', where: condOr(values.map((v) => dateCond(q, v, { low: 'last_updated', high: 'last_updated' }))) };
 }
 
+/** `_list=id`: resources that List/id names in an entry (List's `item` parameter, read backwards). */
+function listFilter(modifier: string | undefined, values: string[], name: string): Filter {
+  if (modifier !== undefined) throw new FhirError('incorrect', `The modifier :${modifier} is not supported on _list`, { code: 'not-supported' });
+  const ids = values.map(unescape);
+  for (const id of ids) if (id.startsWith('$')) throw new FhirError('incorrect', `${name}=${id}: functional lists are not supported; name a List by its id`, { code: 'not-supported' });
+  return { kind: 'has', type: 'List', param: 'item', filter: { kind: 'resource', where: { op: 'in', column: 'id', values: ids } } };
+}
+
 /** Plans one parameter occurrence `name=value` on resources of `types`. Throws UnknownParameter if it does not apply. */
 export function planParameter(ctx: PlanContext, types: readonly string[] | undefined, name: string, value: string): Filter {
   if (name.startsWith('_has:')) return planHas(ctx, types, name, value);
@@ -58,11 +68,12 @@ export function planParameter(ctx: PlanContext, types: readonly string[] | undef
   const { code, modifier } = splitName(head);
   const values = splitEscaped(value, ',');
   if (dot < 0 && (code === '_id' || code === '_lastUpdated')) return resourceColumnFilter(code, modifier, values, ctx, name);
+  if (dot < 0 && code === '_list') return listFilter(modifier, values, name);
   const sp = paramFor(ctx, types, code);
   if (!sp) throw new UnknownParameter(name, `${code} is not a search parameter of ${types?.join(', ') ?? 'every resource type'}`);
   if (!sp.expression || sp.type === 'special') throw new UnknownParameter(name, `${code} is not supported by this server`);
   if (dot >= 0) return planChain(ctx, sp, modifier, name.slice(dot + 1), value, name);
-  const q: ParamQuery = { sp, param: code, modifier, values, resourceType: types?.[0] ?? 'Resource', baseUrl: ctx.baseUrl, now: ctx.now };
+  const q: ParamQuery = { sp, param: code, modifier, values, resourceType: types?.[0] ?? 'Resource', baseUrl: ctx.baseUrl, now: ctx.now, terminology: ctx.terminology };
   if (sp.type === 'composite') {
     const [a, b] = (sp.component ?? []).map((c) => ctx.registry.byDefinition(c.definition));
     return compositeFilter(q, a?.type === 'token' && b && sp.component?.length === 2 ? paramType(b.type) : undefined);

@@ -37,6 +37,10 @@ export type Extractor = (resource: unknown, rows: IndexRows) => void;
 export class SearchRegistry {
   private readonly extractors = new Map<string, Extractor[]>();
   private readonly byUrl = new Map<string, SearchParameter>();
+  /** SearchParameter resources stored on this server: base → code → definition (they win over the core ones). */
+  private custom = new Map<string, Map<string, SearchParameter>>();
+  /** Incremented whenever the custom parameters change, so caches built on the registry can tell. */
+  generation = 0;
 
   constructor(
     readonly defs: Definitions,
@@ -46,15 +50,41 @@ export class SearchRegistry {
   }
 
   param(resourceType: string, code: string): SearchParameter | undefined {
-    return this.defs.searchParameter(resourceType, code);
+    const c = this.custom;
+    return c.get(resourceType)?.get(code) ?? this.defs.searchParameter(resourceType, code) ?? c.get('DomainResource')?.get(code) ?? c.get('Resource')?.get(code);
   }
 
   params(resourceType: string): SearchParameter[] {
-    return this.defs.searchParameters(resourceType);
+    const core = this.defs.searchParameters(resourceType);
+    if (!this.custom.size) return core;
+    const out = new Map(core.map((sp) => [sp.code, sp]));
+    for (const base of ['Resource', 'DomainResource', resourceType]) for (const [code, sp] of this.custom.get(base) ?? []) out.set(code, sp);
+    return [...out.values()];
   }
 
   byDefinition(url: string): SearchParameter | undefined {
-    return this.byUrl.get(url);
+    return this.customByUrl.get(url) ?? this.byUrl.get(url);
+  }
+
+  private customByUrl = new Map<string, SearchParameter>();
+
+  /** The custom SearchParameters in use (stored on this server), replacing those in use before. */
+  setCustom(list: readonly SearchParameter[]): void {
+    const custom = new Map<string, Map<string, SearchParameter>>();
+    for (const sp of list) for (const base of sp.base ?? []) (custom.get(base) ?? custom.set(base, new Map()).get(base)!).set(sp.code, sp);
+    this.custom = custom;
+    this.customByUrl = new Map(list.map((sp) => [sp.url, sp]));
+    this.extractors.clear();
+    this.generation++;
+  }
+
+  customParameters(): SearchParameter[] {
+    return [...this.customByUrl.values()];
+  }
+
+  /** Compiles `sp` for each of its bases (throws what the compiler throws); for checking a definition. */
+  compileAll(sp: SearchParameter, bases: readonly string[]): void {
+    for (const base of bases) this.compile(sp, base);
   }
 
   /** One extractor per indexed parameter of the type (compiled on first use). */

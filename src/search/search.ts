@@ -6,22 +6,25 @@ import { FhirError, operationOutcome } from '../fhir/errors.ts';
 import { parseSummary, selectElements, summarize, type SummaryMode } from '../fhir/summary.ts';
 import { bundleBody, type BundleEntry } from '../interactions/bundle-body.ts';
 import type { FhirRequest, FhirResponse, InteractionContext, Resource } from '../interactions/types.ts';
-import type { StoreReader } from '../storage/index.ts';
+import type { CompiledQuery, StoreReader } from '../storage/index.ts';
 import { and, type Filter, type PlanRow, type SearchPlan, type SortBy, type SqlCompiler } from '../storage/search/index.ts';
 import { inPatientCompartment } from './compartment.ts';
 import { includes, parseInclude, type IncludeRequest } from './includes.ts';
 import { decodeCursor, encodeCursor, withQuery } from './paging.ts';
 import { planParameter, planSort, UnknownParameter, type PlanContext } from './planner.ts';
 import type { SearchRegistry } from './registry.ts';
+import type { Terminology } from '../validation/index.ts';
 import { toPlanRow } from './rows.ts';
 
 export interface SearchEnv {
   registry: SearchRegistry;
   compiler: SqlCompiler;
+  /** ValueSet expansion and CodeSystem hierarchies, for `:in`, `:not-in`, `:above`, `:below` on tokens. */
+  terminology?: Terminology;
 }
 
 /** Parameters that shape the result rather than select resources. */
-const RESULT = new Set(['_sort', '_count', '_include', '_revinclude', '_summary', '_elements', '_total', '_cursor', '_format', '_pretty', '_type']);
+const RESULT = new Set(['_sort', '_count', '_include', '_revinclude', '_summary', '_elements', '_total', '_cursor', '_format', '_pretty', '_type', '_explain']);
 
 function resultName(name: string): string {
   return name.split(':')[0];
@@ -49,6 +52,7 @@ interface Parsed {
   summary?: SummaryMode;
   elements?: string[];
   cursor?: string;
+  explain: boolean;
   include: IncludeRequest;
   /** The parameters applied, as the self link shows them. */
   used: [string, string][];
@@ -60,7 +64,7 @@ function single(name: string, values: string[]): string {
 }
 
 export function parseSearch(req: FhirRequest, ctx: InteractionContext, env: SearchEnv, types: string[] | undefined): Parsed {
-  const pctx: PlanContext = { registry: env.registry, baseUrl: req.baseUrl, now: ctx.now() };
+  const pctx: PlanContext = { registry: env.registry, baseUrl: req.baseUrl, now: ctx.now(), terminology: env.terminology };
   const filters: Filter[] = [];
   const used: [string, string][] = [];
   const grouped = new Map<string, string[]>();
@@ -98,9 +102,22 @@ export function parseSearch(req: FhirRequest, ctx: InteractionContext, env: Sear
     summary: parseSummary(get('_summary')),
     elements: elements === undefined ? undefined : elements.split(',').map((e) => e.trim()).filter(Boolean),
     cursor: get('_cursor'),
+    explain: get('_explain') === 'true',
     include,
     used,
   };
+}
+
+/** `_explain=true`: the SQL of the page query and the database's plan for it, as information issues (no results). */
+async function explain(ctx: InteractionContext, db: StoreReader, compiler: SqlCompiler, query: CompiledQuery): Promise<FhirResponse> {
+  if (!ctx.config.dev) throw new FhirError('forbidden', '_explain=true is open only to administrators (and to everyone with --dev)');
+  const rows = await db.select(compiler.explain(query));
+  const plan = rows.map((r) => String(r.detail ?? r['QUERY PLAN'] ?? JSON.stringify(r))).join('\n');
+  const outcome = operationOutcome([
+    { severity: 'information', code: 'informational', diagnostics: `SQL: ${query.text}\nParameters: ${JSON.stringify(query.params)}` },
+    { severity: 'information', code: 'informational', diagnostics: `Plan:\n${plan}` },
+  ]);
+  return { status: 200, body: outcome as unknown as Resource };
 }
 
 function shape(row: PlanRow, p: Parsed, ctx: InteractionContext): BundleEntry['resource'] {
@@ -117,6 +134,7 @@ export async function search(req: FhirRequest, ctx: InteractionContext, db: Stor
   const onlyCount = p.summary === 'count' || p.count === 0;
   const after = p.cursor === undefined ? undefined : decodeCursor(p.cursor, p.sort.length);
   const plan: SearchPlan = { types, filter: p.filter, sort: p.sort, limit: p.count + 1, after };
+  if (p.explain) return explain(ctx, db, env.compiler, onlyCount ? env.compiler.count(plan) : env.compiler.select(plan));
   let rows = onlyCount ? [] : (await db.select(env.compiler.select(plan))).map((r) => toPlanRow(r, p.sort.length));
   const more = rows.length > p.count;
   if (more) rows = rows.slice(0, p.count);

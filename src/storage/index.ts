@@ -1,2 +1,2 @@
-export type { StoredVersion, IndexRows, HistoryQuery, HistoryPage, OutboxEvent, StoreReader, StoreTx, ResourceStore, CompiledQuery } from './types.ts';
+export type { StoredVersion, IndexRows, HistoryQuery, HistoryPage, OutboxEvent, ReindexEntry, StoreReader, StoreTx, ResourceStore, CompiledQuery } from './types.ts';
 export { openStore } from './open.ts';

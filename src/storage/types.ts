@@ -82,6 +82,24 @@ export interface StoreTx extends StoreReader {
   /** Appends a version to history and makes it current; replaces the resource's index rows. */
   writeVersion(version: StoredVersion, index: IndexRows): Promise<void>;
   appendOutbox(event: OutboxEvent): Promise<void>;
+  /**
+   * Replaces the index rows of current resources without writing a version (after search
+   * parameters changed). An entry whose resource is no longer at `versionId` (changed or deleted
+   * since it was read) is skipped: its newer write indexed it already. Returns how many were rewritten.
+   */
+  reindex(entries: readonly ReindexEntry[]): Promise<number>;
+  /**
+   * Runs `fn` once this transaction has committed, before `transaction()` resolves; never if it
+   * rolls back (nor for an attempt that is retried). A failing hook does not undo the commit.
+   */
+  afterCommit(fn: () => void | Promise<void>): void;
+}
+
+export interface ReindexEntry {
+  resourceType: string;
+  id: string;
+  versionId: number;
+  index: IndexRows;
 }
 
 export interface ResourceStore extends StoreReader {

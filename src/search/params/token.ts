@@ -2,11 +2,13 @@
  * token parameters. Index: {system, code} per Coding, Identifier (system|value), ContactPoint
  * (value), code, boolean or string, with folded display/text for `:text`; identifiers also under
  * `code:of-type` as {type system, "type code|value"}.
- * Query: `code`, `system|code`, `|code`, `system|`; `:not`, `:text`, `:of-type`, `:missing`.
+ * Query: `code`, `system|code`, `|code`, `system|`; `:not`, `:text`, `:of-type`, `:missing`;
+ * `:in`, `:not-in`, `:above`, `:below` from terminology (token-terminology.ts).
  */
 import { condAnd, condOr, type Cond } from '../../storage/search/index.ts';
 import type { IndexRows } from '../../storage/index.ts';
 import { fold, isObject, splitEscaped, str, unescape } from '../normalize.ts';
+import { terminologyFilter } from './token-terminology.ts';
 import { missingFilter, modifierError, push, valueError, type ParamQuery, type ParamType } from './types.ts';
 
 type TokenRow = NonNullable<IndexRows['token']>[number];
@@ -105,6 +107,11 @@ export const tokenType: ParamType = {
         };
       case 'missing':
         return missingFilter('idx_token', q);
+      case 'in':
+      case 'not-in':
+      case 'above':
+      case 'below':
+        return terminologyFilter(q);
       default:
         throw modifierError(q);
     }

@@ -3,6 +3,7 @@ import { FhirError } from '../../fhir/errors.ts';
 import type { SearchParameter } from '../../fhir/definitions.ts';
 import type { IndexRows } from '../../storage/index.ts';
 import type { Filter, IndexTable, SortKey } from '../../storage/search/index.ts';
+import type { Terminology } from '../../validation/index.ts';
 
 /** One occurrence of a parameter in a query: its values are ORed. */
 export interface ParamQuery {
@@ -15,6 +16,8 @@ export interface ParamQuery {
   readonly resourceType: string;
   readonly baseUrl: string;
   readonly now: number;
+  /** ValueSet expansion and CodeSystem hierarchies (token `:in`, `:not-in`, `:above`, `:below`). */
+  readonly terminology?: Terminology;
 }
 
 export interface ParamType {

@@ -4,8 +4,11 @@
  */
 import type pg from 'pg';
 import { historySql, rowToVersion, type Placeholder, type SqlRow } from '../sql.ts';
-import type { CompiledQuery, HistoryPage, HistoryQuery, IndexRows, OutboxEvent, StoredVersion, StoreReader, StoreTx } from '../types.ts';
-import { WRITE_BATCH_STATEMENT, WriteBatch } from './write-batch.ts';
+import type { CompiledQuery, HistoryPage, HistoryQuery, IndexRows, OutboxEvent, ReindexEntry, StoredVersion, StoreReader, StoreTx } from '../types.ts';
+import type { CommitHook } from '../hooks.ts';
+import { tableRows } from '../index-rows.ts';
+import { INDEX_TABLES } from '../schema.ts';
+import { bigintValue, INDEX_COLUMNS, WRITE_BATCH_STATEMENT, WriteBatch } from './write-batch.ts';
 
 export interface Queryable {
   /** `about`: the one resource whose rows the statement reads, when that is all it reads. */
@@ -29,6 +32,28 @@ const READ_VERSION = {
   name: 'meridian_read_version',
   text: `SELECT resource_type, id, version_id, last_updated, deleted, content, method FROM resource_history WHERE resource_type = $1 AND id = $2 AND version_id = $3`,
 };
+/** The rids of the entries still at the version read, locked until the transaction ends. */
+const REINDEX_CURRENT = {
+  name: 'meridian_reindex_current',
+  text: `SELECT r.rid, r.resource_type, r.id FROM resources r
+    JOIN unnest($1::text[], $2::text[], $3::integer[]) AS e(resource_type, id, version_id)
+    ON r.resource_type = e.resource_type AND r.id = e.id AND r.version_id = e.version_id
+    WHERE NOT r.deleted FOR UPDATE OF r`,
+};
+/** Drops every index row of the given rids (one statement: data-modifying CTEs). */
+const REINDEX_DELETE = {
+  name: 'meridian_reindex_delete',
+  text: `WITH ${INDEX_TABLES.map((t, i) => `d${i} AS (DELETE FROM ${t} WHERE rid = ANY($1::bigint[]))`).join(', ')} SELECT 1`,
+};
+/** Inserts one index table's rows given as column arrays. */
+const REINDEX_INSERT = Object.fromEntries(
+  INDEX_TABLES.map((t) => {
+    const cols = INDEX_COLUMNS[t];
+    const arrays = [`$1::bigint[]`, `$2::text[]`, ...cols.map(([, type], i) => `$${i + 3}::${type}[]`)];
+    return [t, { name: `meridian_reindex_${t}`, text: `INSERT INTO ${t} (rid, resource_type, ${cols.map(([c]) => c).join(', ')}) SELECT * FROM unnest(${arrays.join(', ')})` }];
+  }),
+) as Record<(typeof INDEX_TABLES)[number], { name: string; text: string }>;
+
 const LOCK = { name: 'meridian_lock', text: `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))` };
 
 /** Versions and events gathered before a flush; bounds the size of one statement. */
@@ -131,8 +156,39 @@ export class TxConnection implements Queryable {
 }
 
 export class PostgresTx extends PostgresReader implements StoreTx {
+  /** Run by the store once this attempt has committed. */
+  readonly hooks: CommitHook[] = [];
+
   constructor(private readonly conn: TxConnection) {
     super(conn, false);
+  }
+
+  afterCommit(fn: CommitHook): void {
+    this.hooks.push(fn);
+  }
+
+  async reindex(entries: readonly ReindexEntry[]): Promise<number> {
+    if (!entries.length) return 0;
+    const { rows } = await this.conn.query<{ rid: number; resource_type: string; id: string }>({
+      ...REINDEX_CURRENT,
+      values: [entries.map((e) => e.resourceType), entries.map((e) => e.id), entries.map((e) => e.versionId)],
+    });
+    if (!rows.length) return 0;
+    const rids = new Map(rows.map((r) => [`${r.resource_type}/${r.id}`, Number(r.rid)]));
+    await this.conn.query({ ...REINDEX_DELETE, values: [[...rids.values()]] });
+    const columns = new Map<string, unknown[][]>();
+    for (const e of entries) {
+      const rid = rids.get(`${e.resourceType}/${e.id}`);
+      if (rid === undefined) continue;
+      for (const t of tableRows(rid, e.resourceType, e.index)) {
+        const types = ['bigint', 'text', ...INDEX_COLUMNS[t.table as (typeof INDEX_TABLES)[number]].map(([, type]) => type)];
+        let arrays = columns.get(t.table);
+        if (!arrays) columns.set(t.table, (arrays = types.map(() => [])));
+        for (const row of t.rows) row.forEach((v, k) => arrays![k].push(types[k] === 'bigint' ? bigintValue(v) : v));
+      }
+    }
+    for (const [table, values] of columns) await this.conn.query({ ...REINDEX_INSERT[table as (typeof INDEX_TABLES)[number]], values });
+    return rids.size;
   }
 
   async readCurrentForUpdate(resourceType: string, id: string): Promise<StoredVersion | undefined> {

@@ -10,6 +10,7 @@ import { migrations, type SchemaDialect } from '../schema.ts';
 import type { ResourceStore, StoreTx } from '../types.ts';
 import { onPool, PostgresReader, PostgresTx, TxConnection } from './postgres-reader.ts';
 import { backoff, isRetryable, MAX_ATTEMPTS } from './retry.ts';
+import { runHooks, type CommitHook } from '../hooks.ts';
 
 const DIALECT: SchemaDialect = { serial: 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY', bigint: 'BIGINT', double: 'DOUBLE PRECISION', bool: 'BOOLEAN' };
 
@@ -43,7 +44,7 @@ export function parseStoreUrl(spec: string): { connectionString: string; poolSiz
 }
 
 /** Outcome of one attempt: done, or failed with a conflict worth another attempt. */
-type Attempt<T> = { done: true; value: T } | { done: false };
+type Attempt<T> = { done: true; value: T; hooks: CommitHook[] } | { done: false };
 
 export class PostgresStore extends PostgresReader implements ResourceStore {
   readonly dialect = 'postgres' as const;
@@ -98,7 +99,10 @@ export class PostgresStore extends PostgresReader implements ResourceStore {
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.attempt(fn, attempt < MAX_ATTEMPTS);
-      if (outcome.done) return outcome.value;
+      if (outcome.done) {
+        await runHooks(outcome.hooks);
+        return outcome.value;
+      }
       await backoff(attempt);
     }
   }
@@ -111,8 +115,9 @@ export class PostgresStore extends PostgresReader implements ResourceStore {
     try {
       await client.query('BEGIN');
       let value: T;
+      const tx = new PostgresTx(conn);
       try {
-        value = await fn(new PostgresTx(conn));
+        value = await fn(tx);
         await conn.flush();
       } finally {
         conn.ended = true;
@@ -120,7 +125,7 @@ export class PostgresStore extends PostgresReader implements ResourceStore {
       // A failed statement aborts the whole transaction (even if fn caught the error), and COMMIT would then quietly roll back.
       if (conn.failure !== undefined) throw conn.failure;
       await client.query('COMMIT');
-      return { done: true, value };
+      return { done: true, value, hooks: tx.hooks };
     } catch (err) {
       try {
         await client.query('ROLLBACK');

@@ -12,7 +12,7 @@ import type { IndexRows, OutboxEvent, StoredVersion } from '../types.ts';
 type ColumnType = 'text' | 'bigint' | 'float8';
 
 /** The per-row columns of each index table (after rid and resource_type), with their types. */
-const INDEX_COLUMNS: Record<(typeof INDEX_TABLES)[number], [string, ColumnType][]> = {
+export const INDEX_COLUMNS: Record<(typeof INDEX_TABLES)[number], [string, ColumnType][]> = {
   idx_string: [['param', 'text'], ['value', 'text']],
   idx_token: [['param', 'text'], ['system', 'text'], ['code', 'text'], ['text', 'text']],
   idx_reference: [['param', 'text'], ['target_type', 'text'], ['target_id', 'text'], ['version', 'text'], ['url', 'text']],
@@ -79,7 +79,7 @@ export const WRITE_BATCH_STATEMENT = { name: 'meridian_write_batch', text: build
 // BIGINT cannot hold ±Infinity (an open-ended date range); store the int64 extremes instead.
 const INT64_MAX = '9223372036854775807';
 const INT64_MIN = '-9223372036854775808';
-const bigintValue = (v: unknown): unknown => (v === Infinity ? INT64_MAX : v === -Infinity ? INT64_MIN : v);
+export const bigintValue = (v: unknown): unknown => (v === Infinity ? INT64_MAX : v === -Infinity ? INT64_MIN : v);
 
 /** Versions and outbox events waiting to be written, as the statement's parameter arrays. */
 export class WriteBatch {

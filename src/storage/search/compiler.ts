@@ -10,6 +10,18 @@ import type { CompiledQuery } from '../types.ts';
 import type { Cond, Filter, IncludeStep, Keyset, RevIncludeStep, SearchPlan, SortBy, Value } from './plan.ts';
 
 const COLUMN = /^[a-z_]+$/;
+
+/** A row of the `jobs` table (background work such as `$reindex`); params and result are JSON text. */
+export interface JobRow {
+  id: string;
+  kind: string;
+  status: 'queued' | 'in-progress' | 'completed' | 'failed' | 'cancelled';
+  progress: number;
+  params: string | null;
+  result: string | null;
+  created: number;
+  updated: number;
+}
 const ROW_COLUMNS = 'r.rid, r.resource_type, r.id, r.version_id, r.last_updated, r.content';
 
 /**
@@ -323,6 +335,34 @@ export class SqlCompiler {
       this.notDeleted('r'),
     ].filter(Boolean);
     return p.finish(`SELECT ${ROW_COLUMNS} FROM idx_reference x JOIN resources r ON r.rid = x.rid WHERE ${where.join(' AND ')}`);
+  }
+
+  /** Current resources of `types` (any when undefined) after `afterRid`, in rid order: for walking a whole type in batches. */
+  scan(types: readonly string[] | undefined, afterRid: number, limit: number): CompiledQuery {
+    const p = this.newParams();
+    const where = [this.typeCond('r.resource_type', types, p), this.notDeleted('r'), `r.rid > ${p.add(afterRid)}`].filter(Boolean);
+    return p.finish(`SELECT ${ROW_COLUMNS} FROM resources r WHERE ${where.join(' AND ')} ORDER BY r.rid LIMIT ${p.add(limit)}`);
+  }
+
+  /** Per type: `resource_type`, `t` the latest change (deletions included) and `n` the rows; cheap on the (resource_type, last_updated) index. */
+  changeStamp(types: readonly string[]): CompiledQuery {
+    const p = this.newParams();
+    return p.finish(`SELECT r.resource_type, MAX(r.last_updated) AS t, COUNT(*) AS n FROM resources r WHERE ${this.typeCond('r.resource_type', types, p)} GROUP BY r.resource_type`);
+  }
+
+  /** Creates or updates a row of the `jobs` table (returns its id). */
+  saveJob(job: JobRow): CompiledQuery {
+    const p = this.newParams();
+    const values = [job.id, job.kind, job.status, job.progress, job.params, job.result, job.created, job.updated].map((v) => p.add(v));
+    return p.finish(
+      `INSERT INTO jobs (id, kind, status, progress, params, result, created, updated) VALUES (${values.join(', ')}) ` +
+        `ON CONFLICT (id) DO UPDATE SET status = excluded.status, progress = excluded.progress, result = excluded.result, updated = excluded.updated RETURNING id`,
+    );
+  }
+
+  readJob(id: string): CompiledQuery {
+    const p = this.newParams();
+    return p.finish(`SELECT id, kind, status, progress, params, result, created, updated FROM jobs WHERE id = ${p.add(id)}`);
   }
 
   /** The query plan the database would use (for operators). */

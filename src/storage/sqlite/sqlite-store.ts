@@ -10,7 +10,8 @@ import { migrations } from '../schema.ts';
 import { rowToVersion, historySql, type SqlRow } from '../sql.ts';
 import { tableRows } from '../index-rows.ts';
 import { Mutex } from '../mutex.ts';
-import type { CompiledQuery, HistoryPage, HistoryQuery, IndexRows, OutboxEvent, ResourceStore, StoredVersion, StoreReader, StoreTx } from '../types.ts';
+import { runHooks } from '../hooks.ts';
+import type { CompiledQuery, HistoryPage, HistoryQuery, IndexRows, OutboxEvent, ReindexEntry, ResourceStore, StoredVersion, StoreReader, StoreTx } from '../types.ts';
 import { INDEX_TABLES } from '../schema.ts';
 
 const DIALECT = { serial: 'INTEGER PRIMARY KEY AUTOINCREMENT', bigint: 'INTEGER', double: 'REAL', bool: 'INTEGER' };
@@ -70,6 +71,9 @@ class SqliteReader implements StoreReader {
 }
 
 class SqliteTx extends SqliteReader implements StoreTx {
+  /** Hooks of the transaction in progress (one at a time: the writer mutex). */
+  hooks: (() => void | Promise<void>)[] = [];
+
   async readCurrentForUpdate(resourceType: string, id: string): Promise<StoredVersion | undefined> {
     return this.readCurrent(resourceType, id); // the writer connection already holds the database's write lock
   }
@@ -87,11 +91,36 @@ class SqliteTx extends SqliteReader implements StoreTx {
     this.stmt(
       `INSERT INTO resource_history (rid, resource_type, id, version_id, last_updated, deleted, method, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(rid, v.resourceType, v.id, v.versionId, v.lastUpdated, v.deleted ? 1 : 0, v.method, v.json);
-    if (v.versionId > 1) for (const table of INDEX_TABLES) this.stmt(`DELETE FROM ${table} WHERE rid = ?`).run(rid);
-    for (const t of tableRows(rid, v.resourceType, index)) {
+    if (v.versionId > 1) this.deleteIndex(rid);
+    this.insertIndex(rid, v.resourceType, index);
+  }
+
+  private deleteIndex(rid: number): void {
+    for (const table of INDEX_TABLES) this.stmt(`DELETE FROM ${table} WHERE rid = ?`).run(rid);
+  }
+
+  private insertIndex(rid: number, resourceType: string, index: IndexRows): void {
+    for (const t of tableRows(rid, resourceType, index)) {
       const insert = this.stmt(`INSERT INTO ${t.table} (${t.columns.join(', ')}) VALUES (${t.columns.map(() => '?').join(', ')})`);
       for (const row of t.rows) insert.run(...row);
     }
+  }
+
+  async reindex(entries: readonly ReindexEntry[]): Promise<number> {
+    let n = 0;
+    const current = this.stmt(`SELECT rid FROM resources WHERE resource_type = ? AND id = ? AND version_id = ? AND NOT deleted`);
+    for (const e of entries) {
+      const row = current.get(e.resourceType, e.id, e.versionId) as { rid: number } | undefined;
+      if (!row) continue;
+      this.deleteIndex(row.rid);
+      this.insertIndex(row.rid, e.resourceType, e.index);
+      n++;
+    }
+    return n;
+  }
+
+  afterCommit(fn: () => void | Promise<void>): void {
+    this.hooks.push(fn);
   }
 
   async appendOutbox(e: OutboxEvent): Promise<void> {
@@ -136,17 +165,23 @@ export class SqliteStore extends SqliteReader implements ResourceStore {
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.mutex.run(async () => {
+    const { result, hooks } = await this.mutex.run(async () => {
       this.writer.exec('BEGIN IMMEDIATE');
+      this.tx.hooks = [];
       try {
         const result = await fn(this.tx);
         this.writer.exec('COMMIT');
-        return result;
+        return { result, hooks: this.tx.hooks };
       } catch (err) {
         if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
         throw err;
+      } finally {
+        this.tx.hooks = [];
       }
     });
+    // outside the writer mutex, so that a hook may start a transaction of its own
+    await runHooks(hooks);
+    return result;
   }
 
   async optimize(): Promise<void> {

@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { forEachStore, startMeridian } from '../helpers/server.ts';
+import { ids, load } from './fixtures.ts';
+
+forEachStore((store, client) => {
+  before(async () => {
+    await load(client(), [
+      { resourceType: 'Patient', id: 'l1', name: [{ family: 'Listed' }] },
+      { resourceType: 'Patient', id: 'l2', name: [{ family: 'Listed' }] },
+      { resourceType: 'Patient', id: 'l3', name: [{ family: 'Other' }] },
+      { resourceType: 'Organization', id: 'lo', name: 'Listed trust' },
+      { resourceType: 'List', id: 'list1', status: 'current', mode: 'working', entry: [{ item: { reference: 'Patient/l1' } }, { item: { reference: 'Patient/l3' } }, { item: { reference: 'Organization/lo' } }] },
+    ]);
+  });
+
+  describe('_list', () => {
+    it('matches the resources a List names', async () => {
+      assert.deepEqual(await ids(client(), 'Patient?_list=list1'), ['l1', 'l3']);
+      assert.deepEqual(await ids(client(), 'Patient?_list=list1&family=listed'), ['l1']);
+      assert.deepEqual(await ids(client(), '?_list=list1'), ['l1', 'l3', 'lo']);
+      assert.deepEqual(await ids(client(), 'Patient?_list=nolist'), []);
+    });
+    it('refuses functional lists with 400', async () => {
+      assert.equal((await client().get('Patient?_list=$current-problems')).status, 400);
+    });
+  });
+
+  describe('_explain=true (in --dev)', () => {
+    it('answers the SQL and the database plan as information issues', async () => {
+      const res = await client().get('Patient?family=listed&_sort=family&_explain=true');
+      assert.equal(res.status, 200, res.text);
+      assert.equal(res.body.resourceType, 'OperationOutcome');
+      const [sql, plan] = res.body.issue.map((i: any) => i.diagnostics as string);
+      assert.match(sql, /^SQL: SELECT/);
+      assert.match(plan, store === 'sqlite' ? /SEARCH|SCAN/ : /Scan|Limit/);
+    });
+    it('is refused with 403 outside --dev', async () => {
+      const other = await startMeridian((client().meridian.ctx.config as unknown as { store: string }).store, { dev: 'false' });
+      try {
+        assert.equal((await other.get('Patient?_explain=true')).status, 403);
+      } finally {
+        await other.meridian.close();
+      }
+    });
+  });
+});
