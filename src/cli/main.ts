@@ -2,6 +2,7 @@
 import { serveCommand } from './serve.ts';
 import { importCommand } from './import.ts';
 import { seedCommand } from './seed.ts';
+import { validateCommand } from './validate.ts';
 import { UsageError } from './usage-error.ts';
 import { ConfigError } from '../app/config.ts';
 
@@ -12,7 +13,7 @@ export interface Command {
   run(args: string[]): Promise<number>;
 }
 
-const COMMANDS: Command[] = [serveCommand, importCommand, seedCommand];
+const COMMANDS: Command[] = [serveCommand, importCommand, seedCommand, validateCommand];
 
 const USAGE = `meridian: a FHIR R4 health-and-care interoperability platform
 

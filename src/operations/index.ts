@@ -2,6 +2,12 @@
 import { FhirError } from '../fhir/errors.ts';
 import type { Db, FhirRequest, FhirResponse, InteractionContext } from '../interactions/types.ts';
 import { validateOperation } from './validate.ts';
+import { reindexOperation, reindexStatusOperation } from './reindex.ts';
+import { expandOperation } from './expand.ts';
+import { validateCodeOperation } from './validate-code.ts';
+import { lookupOperation } from './lookup.ts';
+import { subsumesOperation } from './subsumes.ts';
+import { translateOperation } from './translate.ts';
 
 export interface OperationHandler {
   name: string;
@@ -15,7 +21,16 @@ export interface OperationHandler {
   run(req: FhirRequest, ctx: InteractionContext, db: Db): Promise<FhirResponse>;
 }
 
-export const OPERATIONS: OperationHandler[] = [validateOperation];
+export const OPERATIONS: OperationHandler[] = [
+  validateOperation,
+  expandOperation,
+  validateCodeOperation,
+  lookupOperation,
+  subsumesOperation,
+  translateOperation,
+  reindexOperation,
+  reindexStatusOperation,
+];
 
 export async function operation(req: FhirRequest, ctx: InteractionContext, db: Db): Promise<FhirResponse> {
   const op = OPERATIONS.find((o) => o.name === req.operation);

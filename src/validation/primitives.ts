@@ -6,6 +6,7 @@
  * of the R4 JSON format and data types pages.
  */
 import type { Definitions, ElementDefinition } from '../fhir/definitions.ts';
+import { narrativeProblem } from './narrative.ts';
 
 export interface PrimitiveType {
   readonly name: string;
@@ -166,7 +167,7 @@ const BUILT_IN: Record<string, PrimitiveType> = {
     check(value) {
       if (typeof value !== 'string') return `must be a JSON string of XHTML, not ${jsonKind(value)}`;
       if (!XHTML_DIV.test(value)) return 'must be XHTML whose root element is <div>';
-      return undefined;
+      return narrativeProblem(value);
     },
   },
 };

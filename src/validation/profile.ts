@@ -6,6 +6,8 @@
  * contained resources and Bundles), bindings and invariants. Structural checks (unknown
  * elements, JSON shapes, primitive formats) are structure.ts's job and are not repeated.
  */
+import { narrativeProblem } from './narrative.ts';
+import { ExtensionContexts } from './extension-context.ts';
 import type { Issue, IssueSeverity } from '../fhir/errors.ts';
 import type { ConformanceRegistry } from './conformance.ts';
 import type { InvariantEngine } from './invariants.ts';
@@ -115,6 +117,7 @@ interface Walk {
 
 export class ProfileValidator {
   readonly trees: ProfileTrees;
+  private readonly contexts: ExtensionContexts;
 
   constructor(
     readonly registry: ConformanceRegistry,
@@ -123,6 +126,7 @@ export class ProfileValidator {
     private readonly options: ProfileValidatorOptions = {},
   ) {
     this.trees = new ProfileTrees(registry);
+    this.contexts = new ExtensionContexts(registry);
   }
 
   /** Validates `resource` against the profile (or base type) `url`; undefined when the profile is unknown. */
@@ -186,6 +190,11 @@ export class ProfileValidator {
     if (type === 'Coding' && isObject(value)) this.checkCoding(value, item.path, walk);
     if (type === 'Reference' && isObject(value) && node.targetProfiles.length) this.checkReference(value, node, item.path, walk);
     if (type === 'Extension' && isObject(value)) this.checkExtensionShape(value, item.path, walk);
+    if (type === 'xhtml' && typeof value === 'string') {
+      // txt-1 (safety) is checked structurally on every write; txt-2 (content) here
+      const problem = narrativeProblem(value, true);
+      if (problem?.startsWith('txt-2')) this.report(walk, 'error', 'invariant', `Constraint failed: ${problem}`, item.path);
+    }
     for (const c of node.constraints) {
       if (value === undefined && item.ext === undefined) break;
       const ok = this.invariants.check(node.ed.path, c.expression, value ?? item.ext, walk.resource, walk.root);
@@ -355,6 +364,8 @@ export class ProfileValidator {
     } else if (node.name === 'extension' && tree.ed.isModifier === true) {
       this.report(walk, 'error', 'structure', `The extension ${url} is a modifier extension, so it must be in modifierExtension`, item.path);
     }
+    const context = this.contexts.problem(url, this.registry.structureDefinition(url)?.context, item.path.replace(/\.(extension|modifierExtension)\[\d+\]$/, ''));
+    if (context !== undefined) this.report(walk, 'error', 'structure', context, item.path);
     walk.depth++;
     this.element(item, tree, walk);
     walk.depth--;

@@ -7,6 +7,7 @@
  */
 import type { Definitions } from '../fhir/definitions.ts';
 import type { Issue } from '../fhir/errors.ts';
+import { checkBundle } from './bundle-rules.ts';
 import { ConformanceRegistry, loadR4ConformanceResources, type CanonicalResource } from './conformance.ts';
 import { InvariantEngine } from './invariants.ts';
 import { addPackage, loadPackage, UKCORE_PACKAGE_DIR, type FhirPackage } from './packages.ts';
@@ -85,6 +86,8 @@ export function createValidator(options: ValidatorOptions): Validator {
     }
   }
 
+  const isResourceType = (t: string): boolean => options.defs.isResourceType(t);
+
   return {
     registry,
     terminology,
@@ -93,6 +96,7 @@ export function createValidator(options: ValidatorOptions): Validator {
       if (issues.some((i) => i.code === 'invalid' && i.expression?.[0]?.endsWith('resourceType')) || typeof resource !== 'object' || resource === null) return issues;
       const r = resource as Record<string, unknown>;
       const type = String(r.resourceType);
+      if (type === 'Bundle') issues.push(...checkBundle(r, isResourceType, opts.core !== false));
       if (opts.core !== false) {
         const base = profiles.validate(r, `http://hl7.org/fhir/StructureDefinition/${type}`);
         if (base !== undefined) issues.push(...base);

@@ -32,6 +32,10 @@ const INVALID: Record<string, { reason: string; expressions: string[] }> = {
     reason: "its NHS number 9912003890 fails Modulus 11 (the check digit should be 6, not 0)",
     expressions: ['Patient.identifier[0].value'],
   },
+  'UKCore-Bundle-NEWS2Observations-Example.json': {
+    reason: "its fullUrls are relative ('Observation/…'), but Bundle.entry.fullUrl must be an absolute URL (R4 Bundle: fullUrl is the absolute URL of the resource; the Java validator agrees)",
+    expressions: [0, 1, 2, 3, 4, 5, 6, 7].map((i) => `Bundle.entry[${i}].fullUrl`),
+  },
   'Extension-UKCore-RecordingSetting-Example.json': {
     reason: 'its extension url misspells the definition (Extension-UKCore-RcordingSetting), so the extension is unknown',
     expressions: ['Observation.extension[0]'],

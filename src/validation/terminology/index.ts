@@ -6,7 +6,8 @@
 import type { ConformanceRegistry } from '../conformance.ts';
 import { Expander, type CodeSystemIndex, type Expansion } from './expansion.ts';
 
-export { Expander, type Expansion, type CodeSystemIndex } from './expansion.ts';
+export { Expander, type Expansion, type CodeSystemIndex, type ConceptInfo } from './expansion.ts';
+export { withExtraResources } from './overlay.ts';
 
 export type CodeCheck =
   | { status: 'valid'; display?: string }
@@ -43,6 +44,11 @@ export class Terminology {
   ) {
     this.expander = new Expander(registry);
     this.aliases = aliases;
+  }
+
+  /** Code systems treated as another (for views over the same registry, see overlay.ts). */
+  get systemAliases(): ReadonlyMap<string, string> {
+    return this.aliases;
   }
 
   expand(valueSetUrl: string): Expansion | undefined {
