@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { spawnServer, type ChildServer } from './lib/child-server.ts';
 import { printProfile, summarizeProfile } from './lib/profile.ts';
-import { freshStore, parseStores, type StoreName } from './lib/stores.ts';
+import { onEachStore, parseStores, type StoreName } from './lib/stores.ts';
 import { int, loadNote, verdict } from './lib/stats.ts';
 
 const HELP = `Usage: npm run bench:crud -- [options]
@@ -173,18 +173,9 @@ async function measure(name: StoreName, spec: string): Promise<Measured[]> {
 
 console.log(`Before starting: ${loadNote()}`);
 const results: Measured[] = [];
-for (const name of stores) {
-  const store = await freshStore(name);
-  if ('skipped' in store) {
-    console.log(`${name}: skipped: ${store.skipped}`);
-    continue;
-  }
-  try {
-    results.push(...(await measure(name, store.spec)));
-  } finally {
-    await store.cleanup();
-  }
-}
+await onEachStore(stores, async (name, spec) => {
+  results.push(...(await measure(name, spec)));
+});
 
 console.log(`\n${connections} connections, ${duration} s per scenario, ${int(seedCount)} seeded Patients`);
 console.log('store     scenario   requests/s     p50     p99   requests   non-2xx/errors   (latency in whole ms, as autocannon records it)');

@@ -13,7 +13,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import { freshStore, parseStores, type StoreName } from './lib/stores.ts';
+import { onEachStore, parseStores, type StoreName } from './lib/stores.ts';
 import { startServer } from './lib/server.ts';
 import { int, loadNote, ms, percentile, verdict } from './lib/stats.ts';
 
@@ -97,18 +97,9 @@ async function run(store: StoreName, spec: string): Promise<Result> {
 }
 
 const results: Result[] = [];
-for (const name of stores) {
-  const store = await freshStore(name);
-  if ('skipped' in store) {
-    console.log(`${name}: skipped: ${store.skipped}`);
-    continue;
-  }
-  try {
-    results.push(await run(name, store.spec));
-  } finally {
-    await store.cleanup();
-  }
-}
+await onEachStore(stores, async (name, spec) => {
+  results.push(await run(name, spec));
+});
 
 console.log('\nstore      Bundles  resources   seconds  resources/s   p50/Bundle  p95/Bundle  failures');
 for (const r of results) {

@@ -15,7 +15,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import { freshStore, parseStores, type StoreName } from './lib/stores.ts';
+import { onEachStore, parseStores, type StoreName } from './lib/stores.ts';
 import { startServer } from './lib/server.ts';
 import { int, ms, percentile } from './lib/stats.ts';
 
@@ -128,15 +128,4 @@ async function run(store: StoreName, spec: string): Promise<void> {
 }
 
 console.log(`${bodies.length} Synthea patients; ${requests} sequential requests per query after 20 to warm up; mix for ${seconds} s`);
-for (const name of stores) {
-  const store = await freshStore(name);
-  if ('skipped' in store) {
-    console.log(`${name}: skipped: ${store.skipped}`);
-    continue;
-  }
-  try {
-    await run(name, store.spec);
-  } finally {
-    await store.cleanup();
-  }
-}
+await onEachStore(stores, (name, spec) => run(name, spec));

@@ -56,3 +56,19 @@ export async function freshStore(name: StoreName): Promise<BenchStore | { skippe
   url.pathname = `/${db}`;
   return { name, spec: url.toString(), cleanup: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)).then(() => undefined) };
 }
+
+/** Runs `fn` on a fresh store of each name in turn, dropping it afterwards; unavailable stores are reported and skipped. */
+export async function onEachStore(names: StoreName[], fn: (name: StoreName, spec: string) => Promise<void>): Promise<void> {
+  for (const name of names) {
+    const store = await freshStore(name);
+    if ('skipped' in store) {
+      console.log(`${name}: skipped: ${store.skipped}`);
+      continue;
+    }
+    try {
+      await fn(name, store.spec);
+    } finally {
+      await store.cleanup();
+    }
+  }
+}
