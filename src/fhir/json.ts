@@ -12,11 +12,36 @@ const HAS_RAW = Symbol('holds decimal texts');
 
 type Holder = Record<string | symbol, unknown>;
 
-/** A number that a plain parse would not give back as written: trailing zeros, exponents, many digits. */
-const LOSSY_HINT = /\.\d*0(?![0-9])|\d[eE][+-]?\d|\d{16}|-0(?![.0-9])/;
+const NUMBER_TOKEN = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
+/** Whether any number outside strings is written in a way a plain parse would not give back (6.0, 1e3, -0, many digits). */
+function hasLossyNumber(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      // skip the string: find its closing quote, not preceded by an odd number of backslashes
+      let j = text.indexOf('"', i + 1);
+      while (j > 0) {
+        let k = j - 1;
+        while (text.charCodeAt(k) === 92) k--;
+        if ((j - 1 - k) % 2 === 0) break;
+        j = text.indexOf('"', j + 1);
+      }
+      if (j < 0) return false; // malformed: JSON.parse will say so
+      i = j;
+    } else if (c === 45 || (c >= 48 && c <= 57)) {
+      NUMBER_TOKEN.lastIndex = i;
+      const m = NUMBER_TOKEN.exec(text);
+      if (!m) return false;
+      if (String(Number(m[0])) !== m[0]) return true;
+      i += m[0].length - 1;
+    }
+  }
+  return false;
+}
 
 export function parseFhirJson(text: string): unknown {
-  if (!LOSSY_HINT.test(text)) return JSON.parse(text);
+  if (!hasLossyNumber(text)) return JSON.parse(text);
   return new Parser(text).document();
 }
 

@@ -26,6 +26,7 @@ export function parseConditionalReference(ref: string): { resourceType: string; 
  */
 export function rewriteReferences<T>(value: T, map: Map<string, string>): T {
   if (map.size === 0) return value;
+  // copies only the parts that change, so the untouched bulk of a resource is shared, not rebuilt
   const walk = (v: unknown, key?: string): unknown => {
     if (typeof v === 'string') {
       const hit = map.get(v);
@@ -33,11 +34,22 @@ export function rewriteReferences<T>(value: T, map: Map<string, string>): T {
       if (key === 'div' && v.includes('"')) return v.replace(/(href|src)="([^"]*)"/g, (all, attr, url) => (map.has(url) ? `${attr}="${map.get(url)}"` : all));
       return v;
     }
-    if (Array.isArray(v)) return keepDecimalTexts(v, v.map((x) => walk(x, key)));
+    if (Array.isArray(v)) {
+      let out: unknown[] | undefined;
+      for (let i = 0; i < v.length; i++) {
+        const x = walk(v[i], key);
+        if (x !== v[i]) (out ??= v.slice())[i] = x;
+      }
+      return out ? keepDecimalTexts(v, out) : v;
+    }
     if (v && typeof v === 'object') {
-      const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) out[k] = walk(x, k);
-      return keepDecimalTexts(v, out);
+      let out: Record<string, unknown> | undefined;
+      for (const k in v) {
+        const before = (v as Record<string, unknown>)[k];
+        const x = walk(before, k);
+        if (x !== before) (out ??= { ...(v as Record<string, unknown>) })[k] = x;
+      }
+      return out ?? v;
     }
     return v;
   };
