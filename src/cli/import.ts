@@ -22,7 +22,7 @@ Options:
   --store SPEC       write straight into a store, through the same interactions as the server
                      (MERIDIAN_STORE; default ${DEFAULTS.store})
   --url URL          post to a running Meridian instead, e.g. http://localhost:8080/fhir
-  --concurrency N    Bundles in flight at once (default 2; 1 on SQLite, which has one writer)
+  --concurrency N    Bundles in flight at once (default 2: one is built while the store commits the other)
   -h, --help         this help
 
 Prints a progress line on stderr and a summary: resources, seconds, resources/s and each failure
@@ -107,7 +107,7 @@ export const importCommand: Command = {
     const config = values.url ? undefined : buildConfig({ store: values.store });
     const ctx = config && (await createContext(config));
     const post = values.url ? postOverHttp(values.url) : postInProcess(ctx!);
-    const concurrency = concurrencyFlag ?? (ctx?.store.dialect === 'sqlite' ? 1 : 2);
+    const concurrency = concurrencyFlag ?? 2;
 
     let stopping = false;
     const onSigint = () => {
