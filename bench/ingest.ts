@@ -22,7 +22,7 @@ const HELP = `Usage: npm run bench:ingest -- [--limit N] [--stores sqlite,postgr
 
   --limit N          Bundles to post (default: all 617)
   --stores LIST      stores to measure, in order (default sqlite,postgres)
-  --concurrency N    Bundles in flight at once (default 2)`;
+  --concurrency N    Bundles in flight at once, i.e. loading clients (default 4)`;
 
 const { values } = parseArgs({
   options: { limit: { type: 'string' }, stores: { type: 'string' }, concurrency: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
@@ -32,7 +32,7 @@ if (values.help) {
   process.exit(0);
 }
 const stores = parseStores(values.stores);
-const concurrency = Number(values.concurrency ?? 2);
+const concurrency = Number(values.concurrency ?? 4);
 const dir = resolve(process.cwd(), '../shared/testdata/synthea');
 const files = readdirSync(dir).filter((f) => f.endsWith('.json.gz')).sort();
 const limit = values.limit === undefined ? files.length : Number(values.limit);
