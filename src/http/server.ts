@@ -61,6 +61,10 @@ export function buildHttpServer(ctx: InteractionContext, opts: HttpOptions): Fas
     // URLs can carry identifiers (patient data): the onResponse hook below logs without them
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000, caseSensitive: true },
+    // errors raised before routing (a malformed URL) leave as OperationOutcomes too
+    frameworkErrors: (err, _req, reply) => {
+      sendError(reply, toFhirError(err), 'json', ctx);
+    },
   });
 
   app.removeAllContentTypeParsers();

@@ -94,3 +94,17 @@ for (const store of testStores().slice(0, 1)) {
     }
   });
 }
+
+for (const store of testStores().slice(0, 1)) {
+  test('a malformed URL answers 400 with an OperationOutcome, not the framework default', async () => {
+    const client = await startMeridian(await store.create());
+    try {
+      const res = await client.get('Patient/%ZZ');
+      assert.equal(res.status, 400);
+      assert.equal(res.body.resourceType, 'OperationOutcome');
+    } finally {
+      await client.meridian.close();
+      await store.cleanup();
+    }
+  });
+}
