@@ -6,13 +6,17 @@
  */
 import type { ElementDefinition, StructureDefinition } from '../fhir/definitions.ts';
 import type { ConformanceRegistry } from './conformance.ts';
-import { NATIVE_CONSTRAINTS } from './invariants.ts';
+import { NATIVE_CONSTRAINTS, type CompiledInvariant } from './invariants.ts';
 
 export interface Constraint {
   key: string;
   severity: 'error' | 'warning';
   human: string;
   expression: string;
+  /** The compiled expression (on the node's definition path), set on first use. */
+  compiled?: CompiledInvariant;
+  /** The message reported when it fails. */
+  message: string;
 }
 
 export class ProfileNode {
@@ -31,6 +35,23 @@ export class ProfileNode {
   readonly pattern: { key: string; value: unknown } | undefined;
   readonly constraints: Constraint[];
   readonly typeCodes: string[];
+  readonly id: string;
+  readonly sliceName: string | undefined;
+  readonly slicing: { discriminator?: { type: string; path: string }[]; ordered?: boolean; rules?: string } | undefined;
+  /** Type profiles declared on this element (e.g. the extension definition of an extension slice). */
+  readonly typeProfiles: string[];
+  readonly targetProfiles: string[];
+  /** The JSON name of the `_name` companion (for non-choice elements). */
+  readonly extKey: string;
+  /** `extension` or `modifierExtension`. */
+  readonly isExtension: boolean;
+  /** How cardinality problems name the element (`Patient.identifier:nhsNumber`). */
+  readonly label: string;
+  /** Whether a count below `min` / above `max` is reported here (the profile narrowed it, or it is a slice). */
+  readonly checkMin: boolean;
+  readonly checkMax: boolean;
+  /** The trees describing this node's children when it has none of its own, by item type (see ProfileValidator.typeTree). */
+  typeTrees: Map<string, ProfileNode | null> | undefined;
 
   constructor(
     readonly ed: ElementDefinition,
@@ -54,20 +75,19 @@ export class ProfileNode {
     this.pattern = pattern;
     this.constraints = (ed.constraint ?? [])
       .filter((c) => typeof c.expression === 'string' && !NATIVE_CONSTRAINTS.has(c.key))
-      .map((c) => ({ key: c.key, severity: c.severity === 'error' ? 'error' : 'warning', human: c.human, expression: c.expression! }));
+      .map((c) => ({ key: c.key, severity: c.severity === 'error' ? 'error' : 'warning', human: c.human, expression: c.expression!, message: `Constraint failed: ${c.key}: '${c.human}'` }));
     this.typeCodes = (ed.type ?? []).map((t) => typeCode(t.code, t.extension));
-  }
-
-  get id(): string {
-    return this.ed.id ?? this.ed.path;
-  }
-
-  get sliceName(): string | undefined {
-    return typeof this.ed.sliceName === 'string' ? this.ed.sliceName : undefined;
-  }
-
-  get slicing(): { discriminator?: { type: string; path: string }[]; ordered?: boolean; rules?: string } | undefined {
-    return this.ed.slicing as ProfileNode['slicing'];
+    this.id = ed.id ?? ed.path;
+    this.sliceName = typeof ed.sliceName === 'string' ? ed.sliceName : undefined;
+    this.slicing = ed.slicing as ProfileNode['slicing'];
+    this.typeProfiles = (ed.type ?? []).flatMap((t) => t.profile ?? []);
+    this.targetProfiles = (ed.type ?? []).flatMap((t) => t.targetProfile ?? []);
+    this.extKey = `_${this.name}`;
+    this.isExtension = this.name === 'extension' || this.name === 'modifierExtension';
+    this.label = this.sliceName === undefined ? ed.path : `${ed.path}:${this.sliceName}`;
+    this.checkMin = this.min > this.baseMin || this.sliceName !== undefined;
+    this.checkMax = this.max < this.baseMax || this.sliceName !== undefined;
+    this.typeTrees = undefined;
   }
 
   child(name: string): ProfileNode | undefined {
@@ -75,13 +95,26 @@ export class ProfileNode {
     return undefined;
   }
 
-  /** Type profiles declared on this element (e.g. the extension definition of an extension slice). */
-  get typeProfiles(): string[] {
-    return (this.ed.type ?? []).flatMap((t) => t.profile ?? []);
-  }
+  private keys: Map<string, number | number[]> | undefined;
 
-  get targetProfiles(): string[] {
-    return (this.ed.type ?? []).flatMap((t) => t.targetProfile ?? []);
+  /**
+   * The indexes of the children a JSON property belongs to: its element (`name`, `_name`), and
+   * any choice element it is a type of (`valueQuantity`); -1 for none. Remembered per key (up to
+   * a bound, so that hostile input cannot grow the map without limit).
+   */
+  childrenOfKey(key: string): number | number[] {
+    const keys = (this.keys ??= new Map());
+    let found = keys.get(key);
+    if (found !== undefined) return found;
+    const list: number[] = [];
+    const children = this.children;
+    for (let i = 0; i < children.length; i++) {
+      const c = children[i];
+      if (c.choice ? key.length > c.name.length && key.startsWith(c.name) : key === c.name || key === c.extKey) list.push(i);
+    }
+    found = list.length === 0 ? -1 : list.length === 1 ? list[0] : list;
+    if (keys.size < 1024) keys.set(key, found);
+    return found;
   }
 }
 

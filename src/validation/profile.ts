@@ -12,7 +12,7 @@ import type { Issue, IssueSeverity } from '../fhir/errors.ts';
 import type { ConformanceRegistry } from './conformance.ts';
 import type { InvariantEngine } from './invariants.ts';
 import { ProfileTrees, type ProfileNode } from './profile-tree.ts';
-import { matchesSlice, valuesAt, type Item } from './slicing.ts';
+import { matchesSlice, valuesAt, type Item, type SliceContext } from './slicing.ts';
 import type { Terminology } from './terminology/index.ts';
 import { systemName } from './terminology/index.ts';
 
@@ -71,27 +71,41 @@ export function patternMatches(value: unknown, pattern: unknown): boolean {
   return value === pattern;
 }
 
+/** Adds the items of one JSON property (and its `_` companion) to `items`. */
+function addItems(items: Item[], obj: Json, key: string, extKey: string, type: string | undefined, dot: string, path: string, isArray: boolean): void {
+  const value = obj[key];
+  const ext = obj[extKey];
+  if (value === undefined && ext === undefined) return;
+  const valueArray = Array.isArray(value);
+  const extArray = Array.isArray(ext);
+  if (valueArray || extArray) {
+    const n = Math.max(valueArray ? (value as unknown[]).length : 0, extArray ? (ext as unknown[]).length : 0);
+    for (let i = 0; i < n; i++) {
+      const v = valueArray ? (value as unknown[])[i] : undefined;
+      const e = extArray ? (ext as unknown[])[i] : undefined;
+      if ((v === undefined || v === null) && (e === undefined || e === null)) continue;
+      items.push({ value: v ?? undefined, ext: isObject(e) ? e : undefined, type, path: `${path}${dot}[${i}]`, key });
+    }
+    return;
+  }
+  items.push({ value: value ?? undefined, ext: isObject(ext) ? ext : undefined, type, path: isArray ? `${path}${dot}[0]` : `${path}${dot}`, key });
+}
+
+/** Does the object have any property for this (non-choice) element? */
+function hasElement(obj: Json, node: ProfileNode): boolean {
+  if (!node.choice) return obj[node.name] !== undefined || obj[node.extKey] !== undefined;
+  const name = node.name;
+  for (const key in obj) {
+    if (key.length > name.length && key.startsWith(name)) return true;
+  }
+  return false;
+}
+
 /** The JSON items of one element of an object: arrays flattened, primitives paired with their `_` companions. */
 export function itemsOf(obj: Json, node: ProfileNode, path: string): Item[] {
   const items: Item[] = [];
-  const add = (key: string, type: string | undefined, dot: string): void => {
-    const value = obj[key];
-    const ext = obj[`_${key}`];
-    if (value === undefined && ext === undefined) return;
-    if (Array.isArray(value) || Array.isArray(ext)) {
-      const n = Math.max(Array.isArray(value) ? value.length : 0, Array.isArray(ext) ? ext.length : 0);
-      for (let i = 0; i < n; i++) {
-        const v = Array.isArray(value) ? value[i] : undefined;
-        const e = Array.isArray(ext) ? ext[i] : undefined;
-        if ((v === undefined || v === null) && (e === undefined || e === null)) continue;
-        items.push({ value: v ?? undefined, ext: isObject(e) ? e : undefined, type, path: `${path}${dot}[${i}]`, key });
-      }
-      return;
-    }
-    items.push({ value: value ?? undefined, ext: isObject(ext) ? ext : undefined, type, path: node.isArray ? `${path}${dot}[0]` : `${path}${dot}`, key });
-  };
   if (!node.choice) {
-    add(node.name, node.typeCodes[0], `.${node.name}`);
+    addItems(items, obj, node.name, node.extKey, node.typeCodes[0], `.${node.name}`, path, node.isArray);
     return items;
   }
   for (const key in obj) {
@@ -100,7 +114,7 @@ export function itemsOf(obj: Json, node: ProfileNode, path: string): Item[] {
     if (rest[0] !== rest[0].toUpperCase() || rest[0] === '_') continue;
     const declared = node.typeCodes.find((t) => capitalize(t) === rest);
     const type = declared ?? (PRIMITIVES.has(rest.charAt(0).toLowerCase() + rest.slice(1)) ? rest.charAt(0).toLowerCase() + rest.slice(1) : rest);
-    add(key, type, `.${node.name}.ofType(${type})`);
+    addItems(items, obj, key, `_${key}`, type, `.${node.name}.ofType(${type})`, path, node.isArray);
     if (declared === undefined) items[items.length - 1] && (items[items.length - 1].disallowed = true);
   }
   return items;
@@ -192,13 +206,17 @@ export class ProfileValidator {
     if (type === 'Extension' && isObject(value)) this.checkExtensionShape(value, item.path, walk);
     if (type === 'xhtml' && typeof value === 'string') {
       // txt-1 (safety) is checked structurally on every write; txt-2 (content) here
-      const problem = narrativeProblem(value, true);
+      const problem = this.narrative(value);
       if (problem?.startsWith('txt-2')) this.report(walk, 'error', 'invariant', `Constraint failed: ${problem}`, item.path);
     }
-    for (const c of node.constraints) {
-      if (value === undefined && item.ext === undefined) break;
-      const ok = this.invariants.check(node.ed.path, c.expression, value ?? item.ext, walk.resource, walk.root);
-      if (ok === false) this.report(walk, c.severity, 'invariant', `Constraint failed: ${c.key}: '${c.human}'`, item.path);
+    const constraints = node.constraints;
+    if (constraints.length > 0 && (value !== undefined || item.ext !== undefined)) {
+      const target = value ?? item.ext;
+      for (let i = 0; i < constraints.length; i++) {
+        const c = constraints[i];
+        const ok = this.invariants.checkCompiled((c.compiled ??= this.invariants.compile(node.ed.path, c.expression)), target, walk.resource, walk.root);
+        if (ok === false) this.report(walk, c.severity, 'invariant', c.message, item.path);
+      }
     }
     // children: the node's own, else those of its type profile or base type
     const obj = type !== undefined && PRIMITIVES.has(type) ? item.ext : isObject(value) ? value : undefined;
@@ -212,10 +230,15 @@ export class ProfileValidator {
       target = this.typeTree(node, type);
     } else if (type !== undefined && !PRIMITIVES.has(type) && node.ed.path.includes('.')) {
       // constraints of the data type itself (e.g. per-1 on Period) when the profile walked into it
-      const typeRoot = this.trees.type(type);
-      for (const c of typeRoot?.constraints ?? []) {
-        const ok = this.invariants.check(type, c.expression, value, walk.resource, walk.root);
-        if (ok === false) this.report(walk, c.severity, 'invariant', `Constraint failed: ${c.key}: '${c.human}'`, item.path);
+      const typeRoot = this.typeRoot(type);
+      const constraints = typeRoot?.constraints;
+      if (constraints !== undefined) {
+        for (let i = 0; i < constraints.length; i++) {
+          const c = constraints[i];
+          // compiled on the type's root node, whose definition path is the type name
+          const ok = this.invariants.checkCompiled((c.compiled ??= this.invariants.compile(type, c.expression)), value, walk.resource, walk.root);
+          if (ok === false) this.report(walk, c.severity, 'invariant', c.message, item.path);
+        }
       }
     }
     if (target === undefined) return;
@@ -229,8 +252,36 @@ export class ProfileValidator {
     this.children(obj, node, item.path, walk);
   }
 
+  private readonly typeRoots = new Map<string, ProfileNode | null>();
+  private typeRootsGeneration = -1;
+
+  /** The base definition tree of a data type, remembered (per registry generation). */
+  private typeRoot(type: string): ProfileNode | undefined {
+    if (this.typeRootsGeneration !== this.registry.generation) {
+      this.typeRoots.clear();
+      this.typeRootsGeneration = this.registry.generation;
+    }
+    let tree = this.typeRoots.get(type);
+    if (tree === undefined) {
+      tree = this.trees.type(type) ?? null;
+      this.typeRoots.set(type, tree);
+    }
+    return tree ?? undefined;
+  }
+
   /** The tree whose children describe an element that has none in its own definition. */
   private typeTree(node: ProfileNode, type: string | undefined): ProfileNode | undefined {
+    // remembered per node and type (trees, and their nodes, are rebuilt when the registry changes)
+    const cache = (node.typeTrees ??= new Map());
+    const k = type ?? '';
+    const known = cache.get(k);
+    if (known !== undefined) return known ?? undefined;
+    const tree = this.findTypeTree(node, type);
+    cache.set(k, tree ?? null);
+    return tree;
+  }
+
+  private findTypeTree(node: ProfileNode, type: string | undefined): ProfileNode | undefined {
     const ref = node.ed.contentReference;
     if (typeof ref === 'string') return this.trees.basePath(ref.slice(ref.indexOf('#') + 1));
     if (type === undefined || type === 'Element' || type === 'BackboneElement') return undefined;
@@ -260,7 +311,40 @@ export class ProfileValidator {
   }
 
   private children(obj: Json, node: ProfileNode, path: string, walk: Walk): void {
-    for (const child of node.children) {
+    const children = node.children;
+    // which children have properties in the object: one pass over its keys, as bits (up to 90 children; else asked per child)
+    const n = children.length;
+    let m0 = 0;
+    let m1 = 0;
+    let m2 = 0;
+    const masked = n <= 90;
+    if (masked) {
+      for (const key in obj) {
+        const found = node.childrenOfKey(key);
+        if (typeof found === 'number') {
+          if (found < 0) continue;
+          if (found < 30) m0 |= 1 << found;
+          else if (found < 60) m1 |= 1 << (found - 30);
+          else m2 |= 1 << (found - 60);
+        } else {
+          for (const i of found) {
+            if (i < 30) m0 |= 1 << i;
+            else if (i < 60) m1 |= 1 << (i - 30);
+            else m2 |= 1 << (i - 60);
+          }
+        }
+      }
+    }
+    for (let c = 0; c < n; c++) {
+      const child = children[c];
+      const present = masked ? ((c < 30 ? m0 >> c : c < 60 ? m1 >> (c - 30) : m2 >> (c - 60)) & 1) === 1 : hasElement(obj, child);
+      if (!present) {
+        if (child.min > 0 && child.checkMin) this.cardinality(child, 0, path, walk);
+        if (this.options.mustSupport && child.ed.mustSupport === true && node.sd.derivation === 'constraint') {
+          this.report(walk, 'information', 'informational', `${child.ed.path} is marked mustSupport in ${node.sd.url} but is absent`, `${path}.${child.name}`);
+        }
+        continue;
+      }
       const items = itemsOf(obj, child, path);
       for (const it of items) {
         if (it.disallowed) this.report(walk, 'error', 'structure', `${child.ed.path}: the type ${it.type} is not allowed here by the profile (allowed: ${child.typeCodes.join(', ')})`, it.path);
@@ -272,21 +356,17 @@ export class ProfileValidator {
         }
         continue;
       }
-      if (child.slices.length > 0 || (child.name === 'extension' || child.name === 'modifierExtension')) this.sliced(items, child, walk);
+      if (child.slices.length > 0 || child.isExtension) this.sliced(items, child, walk);
       else for (const it of items) this.element(it, child, walk);
     }
   }
 
   private cardinality(node: ProfileNode, count: number, path: string, walk: Walk): void {
-    const where = `${path}.${node.name}`;
-    const label = node.sliceName === undefined ? node.ed.path : `${node.ed.path}:${node.sliceName}`;
-    const narrowedMin = node.min > node.baseMin || node.sliceName !== undefined;
-    const narrowedMax = node.max < node.baseMax || node.sliceName !== undefined;
-    if (count < node.min && narrowedMin) {
-      this.report(walk, 'error', 'required', `${label}: minimum required = ${node.min}, but only found ${count} (from ${node.sd.url})`, where);
+    if (count < node.min && node.checkMin) {
+      this.report(walk, 'error', 'required', `${node.label}: minimum required = ${node.min}, but only found ${count} (from ${node.sd.url})`, `${path}.${node.name}`);
     }
-    if (count > node.max && narrowedMax) {
-      this.report(walk, 'error', 'structure', `${label}: max allowed = ${node.max}, but found ${count} (from ${node.sd.url})`, where);
+    if (count > node.max && node.checkMax) {
+      this.report(walk, 'error', 'structure', `${node.label}: max allowed = ${node.max}, but found ${count} (from ${node.sd.url})`, `${path}.${node.name}`);
     }
   }
 
@@ -294,15 +374,16 @@ export class ProfileValidator {
   private sliced(items: Item[], node: ProfileNode, walk: Walk): void {
     const slicing = node.slicing;
     const rules = slicing?.rules ?? 'open';
-    const isExtension = node.name === 'extension' || node.name === 'modifierExtension';
+    const isExtension = node.isExtension;
     const counts = new Map<ProfileNode, number>();
     let lastSliceIndex = -1;
     let unmatchedSeen = false;
+    const ctx = node.slices.length > 0 ? new WalkSliceContext(this, this.terminology, walk) : undefined;
     for (const it of items) {
       let matched: ProfileNode | undefined;
       for (let s = 0; s < node.slices.length; s++) {
         const slice = node.slices[s];
-        if (matchesSlice(it, slice, slicing?.discriminator, isExtension, this.sliceContext(walk))) {
+        if (matchesSlice(it, slice, slicing?.discriminator, isExtension, ctx!)) {
           matched = slice;
           if (slicing?.ordered && s < lastSliceIndex) {
             this.report(walk, 'error', 'structure', `${it.path} matches slice ${slice.sliceName} out of order (the slicing of ${node.ed.path} is ordered)`, it.path);
@@ -371,21 +452,24 @@ export class ProfileValidator {
     walk.depth--;
   }
 
+  private lastDiv: string | undefined;
+  private lastDivProblem: string | undefined;
+
+  /** narrativeProblem (txt-2 included), remembered for the last narrative: the base definition and a profile check the same one. */
+  private narrative(div: string): string | undefined {
+    if (div !== this.lastDiv) {
+      this.lastDivProblem = narrativeProblem(div, true);
+      this.lastDiv = div;
+    }
+    return this.lastDivProblem;
+  }
+
   private checkExtensionShape(ext: Json, path: string, walk: Walk): void {
     const hasValue = Object.keys(ext).some((k) => k.startsWith('value') || k.startsWith('_value'));
     const hasExtensions = Array.isArray(ext.extension) && ext.extension.length > 0;
     if (hasValue === hasExtensions) {
       this.report(walk, 'error', 'invariant', `Constraint failed: ext-1: 'Must have either extensions or value[x], not both'`, path);
     }
-  }
-
-  private sliceContext(walk: Walk) {
-    return {
-      conforms: (value: unknown, url: string) => this.conforms(value, url, walk),
-      inValueSet: (vs: string, system: string | undefined, code: string) => this.terminology.inValueSet(vs, system, code).status !== 'invalid',
-      trees: this.trees,
-      resolve: (reference: string) => this.resolve(reference, walk),
-    };
   }
 
   private checkFixed(item: Item, node: ProfileNode, walk: Walk): void {
@@ -454,7 +538,8 @@ export class ProfileValidator {
     else if (strength === 'preferred') this.report(walk, 'information', 'code-invalid', `${message} (a preferred binding)`, first.c.path);
   }
 
-  private resolve(reference: string, walk: Walk): Json | undefined {
+  /** @internal The resource a reference points at, inside the resource or its Bundle. */
+  resolve(reference: string, walk: Walk): Json | undefined {
     if (reference.startsWith('#')) {
       const id = reference.slice(1);
       const contained = walk.resource.contained;
@@ -493,5 +578,30 @@ export class ProfileValidator {
       return;
     }
     this.report(walk, 'error', 'structure', `The type '${type}' of the reference '${reference}' is not allowed here (allowed: ${[...allowed].join(', ')})`, `${path}.reference`);
+  }
+}
+
+/** What slice matching needs from a walk (a class, so that no closures are made per item). */
+class WalkSliceContext implements SliceContext {
+  readonly trees: ProfileTrees;
+
+  constructor(
+    private readonly validator: ProfileValidator,
+    private readonly terminology: Terminology,
+    private readonly walk: Walk,
+  ) {
+    this.trees = validator.trees;
+  }
+
+  conforms(value: unknown, url: string): boolean {
+    return this.validator.conforms(value, url, this.walk);
+  }
+
+  inValueSet(valueSet: string, system: string | undefined, code: string): boolean {
+    return this.terminology.inValueSet(valueSet, system, code).status !== 'invalid';
+  }
+
+  resolve(reference: string): Json | undefined {
+    return this.validator.resolve(reference, this.walk);
   }
 }

@@ -92,6 +92,7 @@ export function createValidator(options: ValidatorOptions): Validator {
     registry,
     terminology,
     validate(resource: unknown, opts: ValidateOptions = {}): Issue[] {
+      invariants.beginValidation();
       const issues = structure.validate(resource);
       if (issues.some((i) => i.code === 'invalid' && i.expression?.[0]?.endsWith('resourceType')) || typeof resource !== 'object' || resource === null) return issues;
       const r = resource as Record<string, unknown>;

@@ -1,0 +1,198 @@
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import { fastAnswer, fastPath, InvariantEngine, splitTop, type FastPath } from '../../src/validation/invariants.ts';
+import { testDefinitions, testValidator } from './helpers.ts';
+
+/** Every (path, expression) of the R4 base definitions and the UK Core profiles. */
+function allConstraints(): { key: string; path: string; expression: string }[] {
+  const validator = testValidator();
+  const sds = [...testDefinitions().allTypes()];
+  for (const sd of validator.registry.addedStructureDefinitions()) {
+    try {
+      const snap = validator.registry.snapshot(sd.url);
+      if (snap !== undefined) sds.push(snap);
+    } catch {
+      // a profile whose snapshot cannot be generated has no constraints to check here
+    }
+  }
+  const seen = new Set<string>();
+  const out: { key: string; path: string; expression: string }[] = [];
+  for (const sd of sds) {
+    for (const ed of sd.snapshot?.element ?? []) {
+      for (const c of ed.constraint ?? []) {
+        if (typeof c.expression !== 'string') continue;
+        const k = `${ed.path}\u0000${c.expression}`;
+        if (seen.has(k)) continue;
+        seen.add(k);
+        out.push({ key: c.key, path: ed.path, expression: c.expression });
+      }
+    }
+  }
+  return out;
+}
+
+/** Objects on which an interpreted expression's parts are true, false or empty. */
+function astSamples(ast: NonNullable<FastPath['ast']>): Record<string, unknown>[] {
+  switch (ast.op) {
+    case 'and':
+    case 'or':
+    case 'implies': {
+      const l = astSamples(ast.left);
+      const r = astSamples(ast.right);
+      const out = [...l, ...r];
+      for (const a of l.slice(0, 6)) for (const b of r.slice(0, 6)) out.push({ ...a, ...b });
+      return out;
+    }
+    case '=':
+    case '!=':
+      return [{ [ast.name]: ast.literal }, { [ast.name]: 'other' }, { [ast.name]: true }, {}];
+    case 'exists':
+    case 'empty': {
+      const leaves: unknown[] = [{ id: 'x' }, 'text'];
+      if (ast.where !== undefined) {
+        leaves.push(Object.fromEntries(ast.where));
+        for (const [n] of ast.where) leaves.push({ ...Object.fromEntries(ast.where), [n]: 'other' });
+        leaves.push(Object.fromEntries(ast.where.slice(1)));
+      }
+      const out: Record<string, unknown>[] = [];
+      for (const leaf of leaves) {
+        for (const arrays of [false, true]) {
+          let v: unknown = arrays ? [leaf] : leaf;
+          for (let i = ast.path.length - 1; i >= 0; i--) v = i === 0 ? { [ast.path[i]]: v } : arrays ? [{ [ast.path[i]]: v }] : { [ast.path[i]]: v };
+          out.push(v as Record<string, unknown>);
+        }
+      }
+      return out;
+    }
+  }
+}
+
+/** Objects that have, or lack, the names an expression's fast path looks at, in the JSON shapes the engine reads. */
+function samples(names: string[]): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [{}, { id: 'x' }, { zzz: 1 }];
+  for (const n of names) {
+    const cap = n.charAt(0).toUpperCase() + n.slice(1);
+    out.push(
+      { [n]: 'text' },
+      { [n]: '#local' },
+      { [n]: '#other' },
+      { [n]: '#' },
+      { [n]: 'Patient/1' },
+      { [n]: 3 },
+      { [n]: true },
+      { [n]: { id: 'a' } },
+      { [n]: { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml">x</div>', system: 's', value: 'v', code: 'c', reference: 'Patient/1' } },
+      { [n]: { div: '' } },
+      { [n]: [{ div: 'x' }] },
+      { [n]: { coding: [{ system: 'http://example.org', code: 'c' }] } },
+      { [n]: ['text'] },
+      { [n]: [{ id: 'a' }] },
+      { [n]: [] },
+      { [n]: null },
+      { [`_${n}`]: { extension: [{ url: 'http://example.org', valueString: 'x' }] } },
+      { [`${n}Quantity`]: { value: 1 } },
+      { [`${n}String`]: 'text' },
+      { [`${n}Other`]: 'text' },
+    );
+    for (const m of names) if (m !== n) out.push({ [n]: 'text', [m]: 'text' }, { [n]: { id: 'a' }, [m]: [{ id: 'b' }] });
+  }
+  return out;
+}
+
+describe('invariant fast paths', () => {
+  it('splits at top-level operators only', () => {
+    assert.deepEqual(splitTop("a.empty() or (b or c) or d.where(x = 'or y')", 'or'), ['a.empty()', '(b or c)', "d.where(x = 'or y')"]);
+    assert.deepEqual(splitTop('order.exists() or b', 'or'), ['order.exists()', 'b']);
+  });
+
+  it('answers as the engine does, wherever they answer', () => {
+    const engine = new InvariantEngine();
+    const roots = [
+      { resourceType: 'Patient', id: 'p', contained: [{ resourceType: 'Practitioner', id: 'local' }, { resourceType: 'Organization', id: 'org' }] },
+      { resourceType: 'Patient', id: 'q' },
+    ];
+    let answered = 0;
+    const disagreements: string[] = [];
+    for (const c of allConstraints()) {
+      const fast = fastPath(c.expression);
+      if (fast === undefined) continue;
+      const names = [
+        ...new Set([...fast.trueWhenAbsent.flat(), ...fast.trueWhenPresent, ...(fast.falseWhenAbsent ? [fast.falseWhenAbsent] : []), ...(fast.trueWhenPathPresent ?? []), ...(fast.emptyPaths ?? []).flat(), ...(fast.special === 'ref-1' ? ['reference'] : [])]),
+      ];
+      const inv = engine.compile(c.path, c.expression);
+      if (inv.fn === null) continue;
+      for (const root of roots) {
+        for (const node of [...samples(names), ...(fast.ast ? astSamples(fast.ast) : [])]) {
+          const answer = fastAnswer(fast, node, root, root, c.path);
+          if (answer === undefined) continue;
+          answered++;
+          engine.beginValidation();
+          // the engine alone: a copy of the invariant without its fast path
+          const expected = engine.checkCompiled({ ...inv, fast: undefined }, node, root, root);
+          const agree = expected === answer || (expected === undefined && answer === true);
+          if (!agree) disagreements.push(`${c.key} on ${c.path} ${JSON.stringify(node)} in ${JSON.stringify(root)}: fast ${answer}, engine ${expected}`);
+        }
+      }
+    }
+    assert.deepEqual(disagreements, []);
+    assert.ok(answered > 1000, `only ${answered} answers compared`);
+  });
+
+  it('answers dom-2 to dom-5 on resources with contained resources as the engine does', () => {
+    const engine = new InvariantEngine();
+    const practitioner = { resourceType: 'Practitioner', id: 'a', name: [{ family: 'A' }] };
+    const resources: Record<string, unknown>[] = [
+      { resourceType: 'Patient', contained: [practitioner], generalPractitioner: [{ reference: '#a' }] },
+      { resourceType: 'Patient', contained: [practitioner] },
+      { resourceType: 'Patient', contained: [practitioner, { resourceType: 'Organization', id: 'b' }], generalPractitioner: [{ reference: '#a' }] },
+      { resourceType: 'Patient', contained: [practitioner, { resourceType: 'Organization', id: 'b' }], generalPractitioner: [{ reference: '#a' }], managingOrganization: { reference: '#b' } },
+      { resourceType: 'Patient', contained: [practitioner], extension: [{ url: 'http://example.org/x', valueReference: { reference: '#a' } }] },
+      { resourceType: 'Patient', contained: [practitioner], _gender: { extension: [{ url: 'http://example.org/x', valueReference: { reference: '#a' } }] } },
+      { resourceType: 'Patient', contained: [{ ...practitioner, meta: { versionId: '1' } }], generalPractitioner: [{ reference: '#a' }] },
+      { resourceType: 'Patient', contained: [{ ...practitioner, meta: { security: [{ code: 'x' }], lastUpdated: '2020-01-01T00:00:00Z' } }], generalPractitioner: [{ reference: '#a' }] },
+      { resourceType: 'Patient', contained: [{ ...practitioner, contained: [{ resourceType: 'Organization', id: 'c' }] }], generalPractitioner: [{ reference: '#a' }] },
+      { resourceType: 'Patient', contained: [{ resourceType: 'Practitioner', name: [{ family: 'no id' }] }] },
+      { resourceType: 'Patient', contained: [{ ...practitioner, meta: {} }], generalPractitioner: [{ reference: '#a' }] },
+      { resourceType: 'Patient', contained: [practitioner], reference: '#a' },
+      { resourceType: 'Patient', contained: [practitioner], generalPractitioner: [{ reference: 'Practitioner/a' }] },
+    ];
+    const disagreements: string[] = [];
+    let answered = 0;
+    for (const c of allConstraints().filter((c) => /^dom-[2-5]$/.test(c.key))) {
+      const inv = engine.compile(c.path, c.expression);
+      if (inv.fast === undefined || inv.fn === null) continue;
+      for (const r of resources) {
+        const answer = fastAnswer(inv.fast, r, r, r, c.path);
+        if (answer === undefined) continue;
+        answered++;
+        engine.beginValidation();
+        const expected = engine.checkCompiled({ ...inv, fast: undefined }, r, r, r);
+        // undefined: the engine cannot evaluate it (dom-3 with contained resources: fhirpath 5 rejects `as()` on a collection), which is not reported either
+        if (expected !== answer && !(expected === undefined && answer === true)) disagreements.push(`${c.key} on ${JSON.stringify(r)}: fast ${answer}, engine ${expected}`);
+      }
+    }
+    assert.deepEqual(disagreements, []);
+    assert.ok(answered > 20, `only ${answered} answers compared`);
+  });
+
+  it('leaves expressions it cannot decide to the engine', () => {
+    assert.equal(fastPath("name.matches('[A-Z]([A-Za-z0-9_]){0,254}')"), undefined);
+    assert.equal(fastPath('(numerator.empty() xor denominator.exists()) and (numerator.exists() or extension.exists())'), undefined);
+    // `value` is a choice: present as valueQuantity, so not decidable by its name
+    assert.deepEqual(fastPath('value.exists() or dataAbsentReason.exists()')?.trueWhenPresent, ['dataAbsentReason']);
+    // a top-level implies after an or: the or does not decide it (the interpreter does)
+    assert.deepEqual(fastPath('a.empty() or b.exists() implies c.exists()')?.trueWhenAbsent, []);
+    assert.equal(fastPath("a.where(b.c = 'x').exists()")?.ast, undefined);
+  });
+
+  it('remembers results only within one validation', () => {
+    const engine = new InvariantEngine();
+    const inv = engine.compile('Period', 'start.hasValue().not() or end.hasValue().not() or (start <= end)');
+    const period = { start: '2020-01-02', end: '2020-01-01' };
+    assert.equal(engine.checkCompiled(inv, period, period, period), false);
+    period.end = '2020-01-03';
+    assert.equal(engine.checkCompiled(inv, period, period, period), false); // same validation: remembered
+    engine.beginValidation();
+    assert.equal(engine.checkCompiled(inv, period, period, period), true);
+  });
+});
