@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { onEachStore, parseStores, type StoreName } from './lib/stores.ts';
-import { startServer } from './lib/server.ts';
+import { spawnServer } from './lib/child-server.ts';
 import { int, loadNote, ms, percentile, verdict } from './lib/stats.ts';
 
 const TARGET: Record<StoreName, number> = { sqlite: 5_000, postgres: 2_000 };
@@ -57,7 +57,8 @@ interface Result {
 }
 
 async function run(store: StoreName, spec: string): Promise<Result> {
-  const server = await startServer(spec);
+  // the real `meridian serve` in its own process, so that the load generator does not share its event loop
+  const server = await spawnServer(spec);
   const latencies: number[] = [];
   const failures: string[] = [];
   let resources = 0;
@@ -91,7 +92,7 @@ async function run(store: StoreName, spec: string): Promise<Result> {
     await Promise.all(Array.from({ length: concurrency }, worker));
   } finally {
     draw(true);
-    await server.close();
+    await server.stop();
   }
   return { store, bundles: bodies.length, resources, seconds: (performance.now() - started) / 1000, latencies, failures };
 }

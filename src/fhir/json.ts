@@ -14,8 +14,19 @@ type Holder = Record<string | symbol, unknown>;
 
 const NUMBER_TOKEN = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
-/** Whether any number outside strings is written in a way a plain parse would not give back (6.0, 1e3, -0, many digits). */
+/**
+ * Numbers follow ':', '[' or ','; this finds those written with trailing zeros, exponents, many
+ * digits or as -0 (and, harmlessly, look-alikes inside strings, which the exact scan then rules out).
+ */
+const LOSSY_CANDIDATE = /[:,[]\s*-?(?:\d+\.\d*0(?![\d])|\d+(?:\.\d+)?[eE]|\d{16}|0(?![.\deE\d]))/;
+
+/** Whether any number is written in a way a plain parse would not give back; a native regex screens first. */
 function hasLossyNumber(text: string): boolean {
+  return LOSSY_CANDIDATE.test(text) && hasLossyNumberExact(text);
+}
+
+/** The exact check: numbers outside strings only. */
+function hasLossyNumberExact(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 34) {

@@ -8,7 +8,12 @@ function dedupe<T>(list: T[] | undefined): T[] | undefined {
   if (!list || list.length < 2) return list;
   const seen = new Set<string>();
   return list.filter((row) => {
-    const key = JSON.stringify(row);
+    // rows are flat records of primitives: their values, in order, identify them
+    let key = '';
+    for (const k in row) {
+      const v = (row as Record<string, unknown>)[k];
+      key += v === null || v === undefined ? '\u0002\u0001' : `${v}\u0001`;
+    }
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

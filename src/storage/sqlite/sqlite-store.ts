@@ -80,7 +80,7 @@ class Writer {
     return new Promise((resolve, reject) => {
       if (this.waiting.size === 0) this.worker.ref();
       this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage({ id, ops });
+      this.worker.postMessage({ id, ops }); // structured clone: keeps ±Infinity (open date ranges), which JSON would not
     });
   }
 
