@@ -55,11 +55,14 @@ export function statusOf(category: ErrorCategory): number {
 export class FhirError extends Error {
   readonly category: ErrorCategory;
   readonly issues: Issue[];
+  /** The version ETag to send with the error (410 for a deleted version). */
+  readonly etag?: string;
 
-  constructor(category: ErrorCategory, diagnostics: string, opts: { code?: string; expression?: string[]; issues?: Issue[] } = {}) {
+  constructor(category: ErrorCategory, diagnostics: string, opts: { code?: string; expression?: string[]; issues?: Issue[]; etag?: string } = {}) {
     super(diagnostics);
     this.name = 'FhirError';
     this.category = category;
+    this.etag = opts.etag;
     this.issues = opts.issues ?? [
       {
         severity: 'error',

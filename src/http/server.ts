@@ -142,8 +142,7 @@ function send(
 }
 
 function sendError(reply: FastifyReply, err: FhirError, format: Format, ctx: InteractionContext) {
-  const extra = err as unknown as { etag?: string; lastModified?: number };
   reply.code(err.status).header('Content-Type', CONTENT_TYPE[format]);
-  if (extra.etag) reply.header('ETag', extra.etag);
+  if (err.etag) reply.header('ETag', err.etag);
   return reply.send(render(err.toOperationOutcome(), { format, pretty: false }, ctx.defs, false));
 }

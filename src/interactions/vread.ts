@@ -7,9 +7,7 @@ export async function vread(req: FhirRequest, _ctx: InteractionContext, db: Db):
   const v = await db.readVersion(req.resourceType!, req.id!, Number(req.versionId));
   if (!v) throw new FhirError('not-found', `${req.resourceType}/${req.id} has no version ${req.versionId}`);
   if (v.deleted) {
-    const err = new FhirError('gone', `Version ${v.versionId} of ${req.resourceType}/${req.id} is its deletion`);
-    Object.assign(err, { etag: etagOf(v.versionId), lastModified: v.lastUpdated });
-    throw err;
+    throw new FhirError('gone', `Version ${v.versionId} of ${req.resourceType}/${req.id} is its deletion`, { etag: etagOf(v.versionId) });
   }
   return versionResponse(v);
 }

@@ -11,3 +11,16 @@ export function configure(db: Database.Database): void {
   db.pragma('wal_autocheckpoint = 20000');
   db.pragma('mmap_size = 268435456');
 }
+
+/** Prepared statements by SQL text, bounded: search queries vary without limit. */
+export function statementCache(db: Database.Database): (sql: string) => Database.Statement {
+  const stmts = new Map<string, Database.Statement>();
+  return (sql) => {
+    let s = stmts.get(sql);
+    if (!s) {
+      if (stmts.size >= 1000) stmts.clear();
+      stmts.set(sql, (s = db.prepare(sql)));
+    }
+    return s;
+  };
+}

@@ -15,7 +15,7 @@ import { rowToVersion, historySql, type SqlRow } from '../sql.ts';
 import { tableRows } from '../index-rows.ts';
 import { Mutex } from '../mutex.ts';
 import { runHooks } from '../hooks.ts';
-import { configure } from './configure.ts';
+import { configure, statementCache } from './configure.ts';
 import type { WriterOp, WriterResponse } from './writer-protocol.ts';
 import type { CompiledQuery, HistoryPage, HistoryQuery, IndexRows, OutboxEvent, ReindexEntry, ResourceStore, StoredVersion, StoreReader, StoreTx } from '../types.ts';
 
@@ -150,15 +150,8 @@ class SqliteTx extends SqliteReads implements StoreTx {
 }
 
 function localQuery(db: Database.Database): Query {
-  const stmts = new Map<string, Database.Statement>();
-  return async (kind, sql, params) => {
-    let s = stmts.get(sql);
-    if (!s) {
-      if (stmts.size >= 1000) stmts.clear(); // search queries vary; keep the cache bounded
-      stmts.set(sql, (s = db.prepare(sql)));
-    }
-    return kind === 'get' ? s.get(...params) : s.all(...params);
-  };
+  const stmt = statementCache(db);
+  return async (kind, sql, params) => (kind === 'get' ? stmt(sql).get(...params) : stmt(sql).all(...params));
 }
 
 export class SqliteStore extends SqliteReads implements ResourceStore {

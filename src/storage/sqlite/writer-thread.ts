@@ -6,22 +6,13 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { INDEX_TABLES } from '../schema.ts';
-import { configure } from './configure.ts';
+import { configure, statementCache } from './configure.ts';
 import type { TableRows } from '../index-rows.ts';
 import type { WriterOp, WriterRequest, WriterResponse } from './writer-protocol.ts';
 
 const db = new Database((workerData as { path: string }).path);
 configure(db);
-const stmts = new Map<string, Database.Statement>();
-
-function stmt(sql: string): Database.Statement {
-  let s = stmts.get(sql);
-  if (!s) {
-    if (stmts.size >= 1000) stmts.clear();
-    stmts.set(sql, (s = db.prepare(sql)));
-  }
-  return s;
-}
+const stmt = statementCache(db);
 
 function insertIndex(rid: number, index: TableRows[]): void {
   for (const t of index) {
