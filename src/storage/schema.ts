@@ -2,6 +2,10 @@
  * The schema, written once and rendered per dialect: each dialect supplies only the
  * column types that differ. Migrations are numbered and applied in order, once.
  */
+import { accountsMigrations } from './schema-accounts.ts';
+import { auditMigrations } from './schema-audit.ts';
+import { accessMigrations } from './schema-access.ts';
+import { searchMigrations } from './schema-search.ts';
 export interface SchemaDialect {
   /** Auto-incrementing integer primary key column. */
   serial: string;
@@ -18,7 +22,15 @@ export interface Migration {
 
 export const INDEX_TABLES = ['idx_string', 'idx_token', 'idx_reference', 'idx_date', 'idx_number', 'idx_quantity', 'idx_uri', 'idx_composite', 'idx_compartment'] as const;
 
+/**
+ * Every migration, in version order. Each feature that keeps tables of its own (accounts, audit,
+ * access grants, full-text search) declares them in its own `schema-*.ts` file beside this one.
+ */
 export function migrations(d: SchemaDialect): Migration[] {
+  return [...coreMigrations(d), ...accountsMigrations(d), ...auditMigrations(d), ...accessMigrations(d), ...searchMigrations(d)].sort((a, b) => a.version - b.version);
+}
+
+function coreMigrations(d: SchemaDialect): Migration[] {
   const indexTable = (name: string, columns: string, lookup: string) => [
     `CREATE TABLE ${name} (rid ${d.bigint} NOT NULL, resource_type TEXT NOT NULL, param TEXT NOT NULL, ${columns})`,
     `CREATE INDEX ${name}_rid ON ${name} (rid)`,
