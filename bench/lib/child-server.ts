@@ -17,12 +17,16 @@ export interface ChildOptions {
   profileDir?: string;
   /** pino level; requests are logged at info. */
   logLevel?: string;
+  /** More `serve` options (default `--dev --port 0`). */
+  args?: string[];
+  /** The checkout whose bin/meridian.js runs (default this one). */
+  root?: string;
 }
 
 export function spawnServer(store: string, opts: ChildOptions = {}): Promise<ChildServer> {
-  const bin = resolve(process.cwd(), 'bin/meridian.js');
+  const bin = resolve(opts.root ?? process.cwd(), 'bin/meridian.js');
   const nodeArgs = opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [];
-  const child = spawn(process.execPath, [...nodeArgs, bin, 'serve', '--dev', '--host', '127.0.0.1', '--port', '0', '--store', store, '--log-level', opts.logLevel ?? 'warn'], {
+  const child = spawn(process.execPath, [...nodeArgs, bin, 'serve', ...(opts.args ?? ['--dev', '--port', '0']), '--host', '127.0.0.1', '--store', store, '--log-level', opts.logLevel ?? 'warn'], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, MERIDIAN_STORE: undefined },
   });

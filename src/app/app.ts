@@ -8,10 +8,18 @@ import { createSearchEngine } from '../search/index.ts';
 import { openStore } from '../storage/index.ts';
 import { createValidator, loadR4ConformanceResources, type CanonicalResource } from '../validation/index.ts';
 import type { MeridianConfig } from './config.ts';
+import { createAuthServer, type AuthServer } from '../access/auth/index.ts';
+import { Guard } from '../access/guard.ts';
+import { createAccessPolicy } from '../access/policy/index.ts';
+import { openAccess } from '../access/types.ts';
+import { createAuditLog } from '../audit/index.ts';
+import { inPatientCompartment } from '../search/compartment.ts';
 
 export interface Meridian {
   ctx: InteractionContext;
   http: FastifyInstance;
+  /** The SMART on FHIR authorization server (token checks, minting, accounts). */
+  auth: AuthServer;
   close(): Promise<void>;
 }
 
@@ -38,7 +46,12 @@ export async function createContext(config: MeridianConfig): Promise<Interaction
   // SearchParameters, ValueSets and CodeSystems stored earlier (or by other processes sharing the database)
   await search.refreshDefinitions!(store);
   if (store.dialect === 'postgres') search.watchDefinitions!(store, DEFINITIONS_POLL_MS);
-  return { defs, store, validator, search, config, now: () => Date.now() };
+  const now = () => Date.now();
+  const policy = createAccessPolicy({ dialect: store.dialect, inPatientCompartment, now });
+  const guard = new Guard({ policy, patientsOf: search.patientsOf, inPatientCompartment, criteriaFilter: search.criteriaFilter, allTypes: defs.resourceTypes });
+  const audit = createAuditLog(store, { now, observer: config.baseUrl ?? 'meridian' });
+  // in-process callers (import, seed, tests) act as the operator; HTTP requests carry their caller's access
+  return { access: openAccess('in-process'), guard, audit, defs, store, validator, search, config, now };
 }
 
 /** How often a process looks for definitions other processes stored (PostgreSQL only: SQLite has one process). */
@@ -47,12 +60,34 @@ const DEFINITIONS_POLL_MS = 5000;
 export async function createMeridian(config: MeridianConfig, logger: Logger | false = false): Promise<Meridian> {
   const ctx = await createContext(config);
   const store = ctx.store;
-  const http = buildHttpServer(ctx, { bodyLimit: config.bodyLimit, baseUrl: config.baseUrl, logger });
+  const auth = await createAuthServer({
+    store,
+    search: ctx.search,
+    baseUrl: config.baseUrl,
+    dev: config.dev,
+    accessTokenLifetime: config.accessTokenLifetime,
+    refreshTokenLifetime: config.refreshTokenLifetime,
+    oidc: config.oidc,
+    onError: (err) => (logger ? logger.warn({ err }, 'authorization server: background poll failed') : undefined),
+  });
+  const http = buildHttpServer(ctx, {
+    bodyLimit: config.bodyLimit,
+    baseUrl: config.baseUrl,
+    logger,
+    authenticate: (header, address) => auth.authenticate(header, address),
+    dev: config.dev,
+    rateLimit: config.rateLimit,
+    corsOrigins: config.corsOrigins,
+  });
+  auth.register(http);
   return {
     ctx,
     http,
+    auth,
     async close() {
       await http.close();
+      await auth.close();
+      await ctx.audit.close();
       await ctx.search.close?.();
       await store.close();
     },

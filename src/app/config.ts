@@ -13,7 +13,34 @@ export interface MeridianConfig extends ServerConfig {
   packages: string[];
   /** Resource type → profiles every write of that type must conform to. */
   requireProfiles: Record<string, string[]>;
+  /** Requests per second per client (0: no limit); by default 1,000 outside --dev and none in it. */
+  rateLimit: number;
+  /** Browser origins allowed by CORS ('*' for any). */
+  corsOrigins: string[];
+  // auth: the SMART on FHIR authorization server (src/access/auth)
+  /** Lifetime of access tokens, seconds (--token-lifetime, e.g. 15m; default 15 minutes). */
+  accessTokenLifetime: number;
+  /** Lifetime of refresh tokens for offline_access, seconds (--refresh-token-lifetime, e.g. 30d; default 30 days). */
+  refreshTokenLifetime: number;
+  /** An external OpenID Connect provider users may sign in with (NHS login, NHS CIS2 …); set by --oidc-issuer. */
+  oidc?: OidcSettings;
+  // end auth
 }
+
+// auth
+/** The external OpenID Connect provider (see docs/authorization.md). */
+export interface OidcSettings {
+  issuer: string;
+  clientId: string;
+  clientSecret?: string;
+  /** The id_token claim matched to a Meridian user's external subject (default sub). */
+  userClaim: string;
+  /** The provider's name on the sign-in page ("Sign in with …"). */
+  name: string;
+  /** Scopes asked of the provider (default openid). */
+  scope: string;
+}
+// end auth
 
 export const DEFAULT_STORE = 'sqlite:./data/meridian.db';
 
@@ -26,6 +53,12 @@ export const DEFAULTS: MeridianConfig = {
   logLevel: 'info',
   packages: [],
   requireProfiles: {},
+  rateLimit: 1000,
+  corsOrigins: [],
+  // auth
+  accessTokenLifetime: 15 * 60,
+  refreshTokenLifetime: 30 * 24 * 3600,
+  // end auth
   validateCoreOnWrite: false,
   conditionalDelete: 'multiple',
   conditionalDeleteLimit: 1000,
@@ -83,6 +116,9 @@ export function buildConfig(flags: Source, env: NodeJS.ProcessEnv = process.env)
     logLevel: String(pick('log-level', 'MERIDIAN_LOG_LEVEL') ?? DEFAULTS.logLevel),
     packages: list('package', 'MERIDIAN_PACKAGES'),
     requireProfiles,
+    rateLimit: int('--rate-limit', pick('rate-limit', 'MERIDIAN_RATE_LIMIT'), flags.dev === true || env.MERIDIAN_DEV === 'true' ? 0 : DEFAULTS.rateLimit, 0),
+    corsOrigins: list('cors-origin', 'MERIDIAN_CORS_ORIGINS'),
+    ...authConfig(pick), // auth
     validateCoreOnWrite: flags['validate-core'] === true || env.MERIDIAN_VALIDATE_CORE === 'true',
     conditionalDelete,
     conditionalDeleteLimit: DEFAULTS.conditionalDeleteLimit,
@@ -90,3 +126,49 @@ export function buildConfig(flags: Source, env: NodeJS.ProcessEnv = process.env)
     maxPageSize: DEFAULTS.maxPageSize,
   };
 }
+
+// auth: the authorization server's settings
+/** Durations like 90s, 15m, 8h, 30d or a plain number of seconds; returns seconds. */
+export function parseDuration(name: string, value: string | boolean | string[] | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const m = /^(\d+)\s*(s|m|h|d)?$/i.exec(String(value).trim());
+  if (!m || Number(m[1]) === 0) throw new ConfigError(`${name} must be a duration such as 90s, 15m, 8h or 30d, not "${String(value)}"`);
+  return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[(m[2] ?? 's').toLowerCase() as 's'];
+}
+
+function authConfig(pick: (flag: string, envName: string) => string | boolean | string[] | undefined): Pick<MeridianConfig, 'accessTokenLifetime' | 'refreshTokenLifetime' | 'oidc'> {
+  const text = (flag: string, envName: string) => {
+    const v = pick(flag, envName);
+    return v === undefined ? undefined : String(v);
+  };
+  const accessTokenLifetime = parseDuration('--token-lifetime', pick('token-lifetime', 'MERIDIAN_TOKEN_LIFETIME'), DEFAULTS.accessTokenLifetime);
+  if (accessTokenLifetime > 24 * 3600) throw new ConfigError('--token-lifetime must be at most a day (24h): access tokens are meant to be short-lived');
+  const refreshTokenLifetime = parseDuration('--refresh-token-lifetime', pick('refresh-token-lifetime', 'MERIDIAN_REFRESH_TOKEN_LIFETIME'), DEFAULTS.refreshTokenLifetime);
+  const issuer = text('oidc-issuer', 'MERIDIAN_OIDC_ISSUER');
+  const clientId = text('oidc-client-id', 'MERIDIAN_OIDC_CLIENT_ID');
+  const clientSecret = text('oidc-client-secret', 'MERIDIAN_OIDC_CLIENT_SECRET');
+  if (issuer === undefined) {
+    if (clientId !== undefined || clientSecret !== undefined) throw new ConfigError('--oidc-client-id and --oidc-client-secret need --oidc-issuer');
+    return { accessTokenLifetime, refreshTokenLifetime };
+  }
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw new ConfigError(`--oidc-issuer must be the provider's issuer URL, not "${issuer}"`);
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname))) {
+    throw new ConfigError('--oidc-issuer must use https (http only for localhost)');
+  }
+  if (!clientId) throw new ConfigError('--oidc-issuer needs --oidc-client-id: the client id Meridian is registered with at the provider');
+  const oidc: OidcSettings = {
+    issuer,
+    clientId,
+    ...(clientSecret !== undefined ? { clientSecret } : {}),
+    userClaim: text('oidc-user-claim', 'MERIDIAN_OIDC_USER_CLAIM') ?? 'sub',
+    name: text('oidc-name', 'MERIDIAN_OIDC_NAME') ?? url.host,
+    scope: text('oidc-scope', 'MERIDIAN_OIDC_SCOPE') ?? 'openid',
+  };
+  return { accessTokenLifetime, refreshTokenLifetime, oidc };
+}
+// end auth

@@ -3,6 +3,9 @@ import { serveCommand } from './serve.ts';
 import { importCommand } from './import.ts';
 import { seedCommand } from './seed.ts';
 import { validateCommand } from './validate.ts';
+import { userCommand } from './user.ts';
+import { clientCommand } from './client.ts';
+import { tokenCommand } from './token.ts';
 import { UsageError } from './usage-error.ts';
 import { ConfigError } from '../app/config.ts';
 
@@ -13,7 +16,7 @@ export interface Command {
   run(args: string[]): Promise<number>;
 }
 
-const COMMANDS: Command[] = [serveCommand, importCommand, seedCommand, validateCommand];
+const COMMANDS: Command[] = [serveCommand, importCommand, seedCommand, validateCommand, userCommand, clientCommand, tokenCommand];
 
 const USAGE = `meridian: a FHIR R4 health-and-care interoperability platform
 

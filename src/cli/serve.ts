@@ -13,7 +13,8 @@ Options:
   --port N              port to listen on (MERIDIAN_PORT; default ${DEFAULTS.port})
   --host ADDRESS        address to bind (MERIDIAN_HOST; default ${DEFAULTS.host})
   --store SPEC          sqlite:PATH or postgres://user@host:port/db (MERIDIAN_STORE; default ${DEFAULTS.store})
-  --dev                 development mode: no authentication (MERIDIAN_DEV=true)
+  --dev                 development mode: requests without a token run with open access (still audited);
+                        requests with a token are checked as always (MERIDIAN_DEV=true)
   --demo                on an empty store, load 50 synthetic UK patients first (implies --dev)
   --body-limit SIZE     largest request body, e.g. 64mb (MERIDIAN_BODY_LIMIT; default 64mb)
   --base-url URL        public FHIR base URL used in links (MERIDIAN_BASE_URL; default from the Host header)
@@ -26,7 +27,22 @@ Options:
   --require-profile Type=URL
                         every write of Type must conform to the profile; repeatable, e.g.
                         --require-profile Patient=https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient
-  -h, --help            this help`;
+  --rate-limit N        requests per second per client; 0 for none (MERIDIAN_RATE_LIMIT; default 1000, none with --dev)
+  --cors-origin ORIGIN  a browser origin allowed to call the API (CORS); repeatable, * for any (MERIDIAN_CORS_ORIGINS)
+  --token-lifetime D    access token lifetime, e.g. 15m (MERIDIAN_TOKEN_LIFETIME; default 15m)
+  --refresh-token-lifetime D
+                        refresh token lifetime for offline_access, e.g. 30d (default 30d)
+  --oidc-issuer URL     trust an external OpenID Connect provider for sign-in (NHS login, NHS CIS2 …)
+  --oidc-client-id ID   Meridian's client id at that provider
+  --oidc-client-secret S
+                        its client secret (prefer MERIDIAN_OIDC_CLIENT_SECRET)
+  --oidc-user-claim C   the id_token claim matched to a Meridian user (default sub)
+  --oidc-name NAME      the provider's name on the sign-in page
+  --oidc-scope SCOPES   scopes asked of the provider (default openid)
+  -h, --help            this help
+
+Without --dev every request needs a SMART on FHIR access token: add users and clients with
+"meridian user add" and "meridian client add" (see docs/authorization.md).`;
 
 export const serveCommand: Command = {
   name: 'serve',
@@ -48,6 +64,16 @@ export const serveCommand: Command = {
         'validate-core': { type: 'boolean' },
         demo: { type: 'boolean' },
         'require-profile': { type: 'string', multiple: true },
+        'rate-limit': { type: 'string' },
+        'cors-origin': { type: 'string', multiple: true },
+        'token-lifetime': { type: 'string' },
+        'refresh-token-lifetime': { type: 'string' },
+        'oidc-issuer': { type: 'string' },
+        'oidc-client-id': { type: 'string' },
+        'oidc-client-secret': { type: 'string' },
+        'oidc-user-claim': { type: 'string' },
+        'oidc-name': { type: 'string' },
+        'oidc-scope': { type: 'string' },
       },
       strict: true,
     });
@@ -61,12 +87,15 @@ export const serveCommand: Command = {
       }
       throw e;
     }
-    if (!config.dev) {
-      console.error(
-        'meridian serve: authentication (SMART on FHIR) is not available in this version, and Meridian never serves data unauthenticated by accident.\n' +
-          'Run with --dev for development and tests (no authentication, bound to localhost by default).',
-      );
+    if (!config.dev && config.baseUrl === undefined) {
+      console.error('meridian serve: outside --dev, give the public FHIR base URL with --base-url (MERIDIAN_BASE_URL): it is the issuer and audience of access tokens');
       return 2;
+    }
+    if (config.dev) {
+      console.warn(
+        '\n*** DEVELOPMENT MODE (--dev): requests WITHOUT an access token are served with OPEN ACCESS. ***\n' +
+          '*** Every access is still audited. Never run --dev with real patient data or on a shared network. ***\n',
+      );
     }
     const logger = pino({ level: config.logLevel });
     const started = Date.now();
@@ -92,7 +121,7 @@ export const serveCommand: Command = {
     const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     console.log(
       `Meridian is ready at http://${shown}:${port}/fhir (store ${config.store.replace(/\/\/[^@/]*@/, '//***@')}, ` +
-        `${meridian.ctx.defs.resourceTypes.length} R4 resource types, development mode: no authentication) in ${Date.now() - started} ms`,
+        `${meridian.ctx.defs.resourceTypes.length} R4 resource types, ${config.dev ? 'DEVELOPMENT MODE: open access without a token' : 'SMART on FHIR access tokens required'}) in ${Date.now() - started} ms`,
     );
     return 0;
   },

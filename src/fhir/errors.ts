@@ -16,6 +16,7 @@ export type ErrorCategory =
   | 'unsupported-media' // 415
   | 'unprocessable' // 422: parses, but is not a valid resource
   | 'too-many' // 412 with multiple matches (conditional ops)
+  | 'rate-limited' // 429
   | 'unsupported' // 501
   | 'busy' // 503
   | 'fault'; // 500: a bug of ours
@@ -43,6 +44,7 @@ const CATEGORY: Record<ErrorCategory, { status: number; code: string }> = {
   'unsupported-media': { status: 415, code: 'not-supported' },
   unprocessable: { status: 422, code: 'processing' },
   'too-many': { status: 412, code: 'multiple-matches' },
+  'rate-limited': { status: 429, code: 'throttled' },
   unsupported: { status: 501, code: 'not-supported' },
   busy: { status: 503, code: 'transient' },
   fault: { status: 500, code: 'exception' },

@@ -7,15 +7,32 @@ import { FhirError, asFhirError } from '../fhir/errors.ts';
 import { parseFhirXml } from '../fhir/xml/index.ts';
 import { parseFhirJson } from '../fhir/json.ts';
 import { handle } from '../interactions/dispatch.ts';
-import type { FhirResponse, InteractionContext } from '../interactions/types.ts';
+import type { FhirRequest, FhirResponse, InteractionContext } from '../interactions/types.ts';
 import { httpDate } from '../interactions/versions.ts';
 import { CONTENT_TYPE, negotiate, render, type Format } from './format.ts';
 import { baseUrlOf, FHIR_PREFIX, toFhirRequest } from './request.ts';
 import type { Logger } from 'pino';
+import { openAccess, type AccessContext } from '../access/types.ts';
+import { auditInput } from '../interactions/dispatch.ts';
+import { RateLimiter } from './rate-limit.ts';
+import { securityHeaders } from './security-headers.ts';
+
+/** Who a request without a valid token is, for the audit of its refusal. */
+function anonymous(address: string): AccessContext {
+  return { mode: 'token', clientId: 'anonymous', clientName: 'No valid access token', roles: new Set(), scopes: [], purposeOfUse: 'TREAT', clearance: new Set(), address };
+}
 
 export interface HttpOptions {
   /** Largest request body accepted, in bytes. */
   bodyLimit: number;
+  /** Verifies `Authorization: Bearer …` and says who is asking (401 when it cannot). */
+  authenticate(authorization: string | undefined, address: string): Promise<AccessContext>;
+  /** `--dev`: a request without a token runs with open access (still audited). */
+  dev: boolean;
+  /** Requests per second per client (0: no limit). */
+  rateLimit: number;
+  /** Browser origins allowed by CORS ('*' for any); none by default. */
+  corsOrigins: readonly string[];
   /** The public FHIR base URL; derived from the Host header when absent. */
   baseUrl?: string;
   logger?: Logger | false;
@@ -67,6 +84,29 @@ export function buildHttpServer(ctx: InteractionContext, opts: HttpOptions): Fas
     },
   });
 
+  securityHeaders(app, opts.corsOrigins);
+  const limiter = new RateLimiter(opts.rateLimit);
+  /** Who is asking: the verified token, or open access in --dev when there is none. A 401 is audited too. */
+  const accessOf = async (req: FastifyRequest): Promise<AccessContext> => {
+    const authorization = req.headers.authorization;
+    try {
+      const access = authorization === undefined && opts.dev ? openAccess(req.ip) : await opts.authenticate(authorization, req.ip);
+      limiter.take(access.mode === 'open' ? `ip:${req.ip}` : access.clientId);
+      return access;
+    } catch (err) {
+      if (err instanceof FhirError && err.status === 401) {
+        let request: FhirRequest | undefined;
+        try {
+          request = toFhirRequest(req, ctx.defs, baseUrlOf(req, opts.baseUrl));
+        } catch {
+          request = undefined; // a URL that is not FHIR: the 401 still answers, with nothing to audit it by
+        }
+        if (request) await ctx.audit.record(auditInput(request, { ...ctx, access: anonymous(req.ip) }, 401, err.message));
+      }
+      throw err;
+    }
+  };
+
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (_req, body, done) => {
     const text = body as string;
@@ -106,12 +146,21 @@ export function buildHttpServer(ctx: InteractionContext, opts: HttpOptions): Fas
     const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[v.length - 1] : v);
     const format = negotiate(first(q._format), req.headers.accept);
     const request = toFhirRequest(req, ctx.defs, baseUrlOf(req, opts.baseUrl));
-    const response = await handle(request, ctx);
+    const access = request.interaction === 'capabilities' && req.headers.authorization === undefined ? openAccess(req.ip) : await accessOf(req);
+    if (access.mode === 'token') reply.header('Cache-Control', 'no-store');
+    const response = await handle(request, { ...ctx, access });
     const shape = request.interaction === 'read' || request.interaction === 'vread';
     return send(reply, response, { format, pretty: first(q._pretty) === 'true', summary: first(q._summary), elements: first(q._elements) }, ctx, shape, req.method === 'HEAD');
   };
   app.route({ method: METHODS, url: FHIR_PREFIX, handler: fhirHandler });
   app.route({ method: METHODS, url: `${FHIR_PREFIX}/*`, handler: fhirHandler });
+  app.route({
+    method: ['OPTIONS', 'TRACE'] as never,
+    url: FHIR_PREFIX,
+    handler: async (req) => {
+      throw new FhirError('not-allowed', `${req.method} is not supported`);
+    },
+  });
   app.route({
     method: ['OPTIONS', 'TRACE'] as never,
     url: `${FHIR_PREFIX}/*`,
@@ -143,6 +192,9 @@ function send(
 
 function sendError(reply: FastifyReply, err: FhirError, format: Format, ctx: InteractionContext) {
   reply.code(err.status).header('Content-Type', CONTENT_TYPE[format]);
+  if (err.status === 401) reply.header('WWW-Authenticate', `Bearer realm="meridian", error="invalid_token", error_description="${err.message.replace(/["\\]/g, "'")}"`);
+  const retryAfter = (err as { retryAfter?: number }).retryAfter;
+  if (retryAfter !== undefined) reply.header('Retry-After', String(retryAfter));
   if (err.etag) reply.header('ETag', err.etag);
   return reply.send(render(err.toOperationOutcome(), { format, pretty: false }, ctx.defs, false));
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { FhirError } from '../fhir/errors.ts';
 import { matchCriteria } from './conditional.ts';
-import { resourceBody, saveVersion, versionResponse, writeResponse } from './versions.ts';
+import { existingResponse, parseETag, resourceBody, saveVersion, writeResponse } from './versions.ts';
 import type { FhirRequest, FhirResponse, InteractionContext, StoreTx } from './types.ts';
 
 /**
@@ -15,9 +15,8 @@ export async function create(req: FhirRequest, ctx: InteractionContext, tx: Stor
     const ids = await matchCriteria(ctx, tx, type, req.ifNoneExist);
     if (ids.length > 1) throw new FhirError('too-many', `If-None-Exist "${req.ifNoneExist}" matches more than one ${type}`);
     if (ids.length === 1) {
-      const existing = (await tx.readCurrent(type, ids[0]))!;
-      const res = versionResponse(existing);
-      return { ...res, location: `${req.baseUrl}/${type}/${existing.id}/_history/${existing.versionId}`, body: req.prefer.return === 'minimal' ? undefined : res.body };
+      const res = await existingResponse(ctx, tx, type, ids[0]);
+      return { ...res, location: `${req.baseUrl}/${type}/${ids[0]}/_history/${parseETag(res.etag!)}`, body: req.prefer.return === 'minimal' ? undefined : res.body };
     }
   }
   const id = assignedId ?? randomUUID();

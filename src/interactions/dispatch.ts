@@ -12,7 +12,9 @@ import { conditionalUpdate, update } from './update.ts';
 import { vread } from './vread.ts';
 import { operation } from '../operations/index.ts';
 import type { IndexRows, StoredVersion } from '../storage/index.ts';
-import type { Db, FhirRequest, FhirResponse, InteractionContext, StoreTx } from './types.ts';
+import type { AuditInput, Db, FhirRequest, FhirResponse, InteractionContext, StoreTx } from './types.ts';
+import { Trail } from '../access/trail.ts';
+import { readAuditEvent, searchAuditEvents } from '../audit/index.ts';
 
 type Reader = (req: FhirRequest, ctx: InteractionContext, db: Db) => Promise<FhirResponse>;
 type Writer = (req: FhirRequest, ctx: InteractionContext, tx: StoreTx) => Promise<FhirResponse>;
@@ -34,6 +36,12 @@ const READS: Partial<Record<Interaction, Reader>> = {
   capabilities,
 };
 
+const AUDIT_READS: Partial<Record<Interaction, Reader>> = {
+  read: readAuditEvent,
+  vread: readAuditEvent,
+  'search-type': searchAuditEvents,
+};
+
 const WRITES: Partial<Record<Interaction, Writer>> = {
   create: (req, ctx, tx) => create(req, ctx, tx),
   update,
@@ -46,7 +54,9 @@ const WRITES: Partial<Record<Interaction, Writer>> = {
 
 /** Runs one interaction against `db` (a write needs a transaction). */
 export async function execute(req: FhirRequest, ctx: InteractionContext, db: Db): Promise<FhirResponse> {
-  const reader = READS[req.interaction];
+  ctx.guard.authorize(req, ctx);
+  // AuditEvents live in their own append-only table (audit/), not among the resources
+  const reader = req.resourceType === 'AuditEvent' ? AUDIT_READS[req.interaction] : READS[req.interaction];
   if (reader) return reader(req, ctx, db);
   const writer = WRITES[req.interaction];
   if (writer) {
@@ -60,21 +70,23 @@ export async function execute(req: FhirRequest, ctx: InteractionContext, db: Db)
 
 /**
  * Runs `fn` in one database transaction. If it writes a resource that changes how search works
- * (a SearchParameter, ValueSet or CodeSystem), the search engine reloads those once the
- * transaction has committed, so a rolled-back write leaves no phantom definition.
+ * (a SearchParameter, ValueSet or CodeSystem) or who may see what (a Consent, PractitionerRole …),
+ * the search engine or access policy reloads once the transaction has committed, so a
+ * rolled-back write leaves no phantom definition.
  */
 export function inTransaction<T>(ctx: InteractionContext, fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-  const types = ctx.search.definitionTypes;
-  if (!types?.size || !ctx.search.refreshDefinitions) return ctx.store.transaction(fn);
+  const definitions = ctx.search.definitionTypes;
   return ctx.store.transaction((tx) => {
-    let hooked = false;
+    const hooked = new Set<string>();
     // the transaction itself with writeVersion overridden (every other member is tx's own, through the prototype)
     const watched: StoreTx = Object.create(tx, {
       writeVersion: {
         value: (v: StoredVersion, index: IndexRows) => {
-          if (!hooked && types.has(v.resourceType)) {
-            hooked = true;
-            tx.afterCommit(() => ctx.search.refreshDefinitions!(ctx.store));
+          const type = v.resourceType;
+          if (!hooked.has(type)) {
+            hooked.add(type);
+            if (definitions?.has(type) && ctx.search.refreshDefinitions) tx.afterCommit(() => ctx.search.refreshDefinitions!(ctx.store));
+            if (POLICY_TYPES.has(type)) tx.afterCommit(() => ctx.guard.policy.changed(type));
           }
           return tx.writeVersion(v, index);
         },
@@ -84,13 +96,66 @@ export function inTransaction<T>(ctx: InteractionContext, fn: (tx: StoreTx) => P
   });
 }
 
-/** Runs one top-level interaction: writes in their own database transaction, reads on a snapshot. */
-export async function handle(req: FhirRequest, ctx: InteractionContext): Promise<FhirResponse> {
-  if (req.interaction === 'batch') return batchOrTransaction(req, ctx);
-  if (WRITES[req.interaction] || (req.interaction === 'operation' && req.method === 'POST')) {
-    return inTransaction(ctx, (tx) => execute(req, ctx, tx));
+/** Resources whose change alters who may see what (cached by the access policy). */
+const POLICY_TYPES = new Set(['Consent', 'PractitionerRole', 'Practitioner', 'Organization']);
+
+/**
+ * Runs one top-level interaction (or batch entry) and audits it: a write in its own database
+ * transaction with its AuditEvent inside it, a read on a snapshot with its AuditEvent durable
+ * before the answer leaves. A failure is audited too, after its rollback.
+ */
+export async function handle(req: FhirRequest, base: InteractionContext): Promise<FhirResponse> {
+  if (req.interaction === 'batch') return batchOrTransaction(req, base);
+  const ctx: InteractionContext = { ...base, trail: new Trail() };
+  try {
+    if (WRITES[req.interaction] || (req.interaction === 'operation' && req.method === 'POST')) {
+      return await auditedWrite(req, ctx, (tx) => execute(req, ctx, tx));
+    }
+    const res = await execute(req, ctx, ctx.store);
+    await ctx.audit.record(auditInput(req, ctx, res.status));
+    return res;
+  } catch (err) {
+    await auditFailure(req, ctx, err);
+    throw err;
   }
-  return execute(req, ctx, ctx.store);
+}
+
+/** Runs `fn` in one database transaction that also holds the request's AuditEvent. */
+export function auditedWrite(req: FhirRequest, ctx: InteractionContext, fn: (tx: StoreTx) => Promise<FhirResponse>): Promise<FhirResponse> {
+  return inTransaction(ctx, async (tx) => {
+    ctx.trail = new Trail(); // a retried attempt starts afresh
+    const res = await fn(tx);
+    await ctx.audit.recordInTx(tx, auditInput(req, ctx, res.status));
+    return res;
+  });
+}
+
+/** Audits a request that failed (after its transaction, if any, rolled back). */
+export async function auditFailure(req: FhirRequest, ctx: InteractionContext, err: unknown): Promise<void> {
+  const e = err instanceof FhirError ? err : undefined;
+  await ctx.audit.record(auditInput(req, ctx, e?.status ?? 500, e?.message ?? 'internal error'));
+}
+
+export function auditInput(req: FhirRequest, ctx: InteractionContext, status: number, message?: string): AuditInput {
+  const trail = ctx.trail;
+  const entities = trail ? [...trail.entities] : [];
+  if (trail?.more) entities.push(`… and ${trail.more} more`);
+  return {
+    access: ctx.access,
+    interaction: req.interaction,
+    method: req.method,
+    operation: req.operation,
+    resourceType: req.resourceType,
+    id: req.id,
+    versionId: req.versionId,
+    query: req.params.length ? new URLSearchParams(req.params).toString() : undefined,
+    patients: trail ? [...trail.patients] : [],
+    entities,
+    status,
+    message,
+    breakGlass: trail?.breakGlass,
+    recorded: ctx.now(),
+  };
 }
 
 export function isWrite(interaction: Interaction): boolean {

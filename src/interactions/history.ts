@@ -1,7 +1,7 @@
 import { dateRange } from '../fhir/dates.ts';
 import { FhirError } from '../fhir/errors.ts';
 import { etagOf, instant } from './versions.ts';
-import type { Db, FhirRequest, FhirResponse, InteractionContext } from './types.ts';
+import type { Db, FhirRequest, FhirResponse, InteractionContext, Resource } from './types.ts';
 import type { HistoryQuery } from '../storage/index.ts';
 import { bundleBody, type BundleEntry } from './bundle-body.ts';
 
@@ -36,12 +36,24 @@ export async function history(req: FhirRequest, ctx: InteractionContext, db: Db)
     beforeSeq: cursorText === undefined ? undefined : Number(cursorText),
     count: Math.min(count, ctx.config.maxPageSize),
   };
-  if (req.interaction === 'history-instance') {
+  const instance = req.interaction === 'history-instance';
+  if (instance) {
     const current = await db.readCurrent(req.resourceType!, req.id!);
     if (!current) throw new FhirError('not-found', `${req.resourceType}/${req.id} is not known`);
+    // a deleted resource is judged by its last version with content
+    const judged = current.deleted ? (await db.history({ resourceType: req.resourceType, id: req.id, count: 2 })).entries.find((v) => v.json !== null) : current;
+    if (judged) await ctx.guard.check(ctx, db, JSON.parse(judged.json!) as Resource);
   }
   const page = await db.history(query);
-  const entries: BundleEntry[] = page.entries.map((v) => ({
+  // every version shown is checked (and audited); at type and system level what may not be seen is left out
+  const shown: typeof page.entries = [];
+  for (const v of page.entries) {
+    if (v.json === null) {
+      if (instance || ctx.access.mode === 'open') shown.push(v);
+    } else if (instance || (await ctx.guard.visible(ctx, db, JSON.parse(v.json) as Resource))) shown.push(v);
+  }
+  const filtered = shown.length < page.entries.length;
+  const entries: BundleEntry[] = shown.map((v) => ({
     fullUrl: `${req.baseUrl}/${v.resourceType}/${v.id}`,
     resource: v.json === null ? undefined : { raw: v.json },
     request: { method: v.method, url: v.method === 'POST' ? v.resourceType : `${v.resourceType}/${v.id}` },
@@ -54,7 +66,7 @@ export async function history(req: FhirRequest, ctx: InteractionContext, db: Db)
   if (last && page.entries.length === query.count) {
     link.push({ relation: 'next', url: withQuery(self, [...keep, ['_cursor', String(last.seq)]]) });
   }
-  return { status: 200, body: bundleBody('history', entries, { total: page.total, link }), lastModified: ctx.now() };
+  return { status: 200, body: bundleBody('history', entries, { total: filtered || ctx.access.mode !== 'open' ? undefined : page.total, link }), lastModified: ctx.now() };
 }
 
 export function withQuery(url: string, params: [string, string][]): string {

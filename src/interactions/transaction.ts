@@ -11,7 +11,7 @@ import { bundleOf, entryError, parseEntry, responseEntry, type ParsedEntry } fro
 import { criteriaOf, matchCriteria } from './conditional.ts';
 import { execute } from './dispatch.ts';
 import { create } from './create.ts';
-import { saveDeletion, versionResponse } from './versions.ts';
+import { existingResponse, saveDeletion } from './versions.ts';
 import type { FhirRequest, FhirResponse, InteractionContext, Resource, StoreTx } from './types.ts';
 
 const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
@@ -28,6 +28,13 @@ interface Planned extends ParsedEntry {
 export async function transaction(req: FhirRequest, ctx: InteractionContext, tx: StoreTx): Promise<FhirResponse> {
   const { entry } = bundleOf(req);
   const entries: Planned[] = entry.map((e, i) => parseEntry(req, e, i, (t) => ctx.defs.isResourceType(t)));
+  for (const e of entries) {
+    try {
+      ctx.guard.authorize(e.request, ctx);
+    } catch (err) {
+      throw entryError(e.index, asError(err));
+    }
+  }
   const fullUrls = new Set<string>();
   for (const e of entries) {
     if (e.fullUrl === undefined) continue;
@@ -99,7 +106,7 @@ export async function transaction(req: FhirRequest, ctx: InteractionContext, tx:
     try {
       const r = { ...e.request, body: rewriteReferences(e.request.body, map) };
       let res: FhirResponse;
-      if (e.existingId !== undefined) res = versionResponse((await tx.readCurrent(r.resourceType!, e.existingId))!);
+      if (e.existingId !== undefined) res = await existingResponse(ctx, tx, r.resourceType!, e.existingId);
       else if (e.newId !== undefined) res = await create({ ...r, ifNoneExist: undefined }, ctx, tx, e.newId);
       else if (e.deleteIds !== undefined) {
         for (const id of e.deleteIds) await saveDeletion(ctx, tx, (await tx.readCurrentForUpdate(r.resourceType!, id))!);

@@ -3,6 +3,10 @@ import type { Definitions } from '../fhir/definitions.ts';
 import type { Method, Route } from '../fhir/url.ts';
 import type { Issue, OperationOutcome } from '../fhir/errors.ts';
 import type { ResourceStore, StoreReader, StoreTx, IndexRows } from '../storage/index.ts';
+import type { Filter } from '../storage/search/index.ts';
+import type { AccessContext } from '../access/types.ts';
+import type { Guard } from '../access/guard.ts';
+import type { Trail } from '../access/trail.ts';
 
 export type Resource = { resourceType: string; id?: string; meta?: Meta; [key: string]: unknown };
 export interface Meta {
@@ -51,9 +55,16 @@ export interface FhirResponse {
 export type { Validator as ResourceValidator } from '../validation/index.ts';
 import type { Validator as ResourceValidator } from '../validation/index.ts';
 
+export type { AuditInput, AuditLog } from '../audit/index.ts';
+import type { AuditLog } from '../audit/index.ts';
+
 /** Turns a resource into its index rows and answers conditional criteria; the search issue supplies the full engine. */
 export interface SearchEngine {
   index(resource: Resource): IndexRows;
+  /** The ids of the Patients whose compartment `resource` is in. */
+  patientsOf(resource: Resource): string[];
+  /** A search filter for criteria such as a SMART scope's query restriction (`category=laboratory`). */
+  criteriaFilter(resourceType: string, params: readonly [string, string][]): Filter;
   /** Ids of current resources matching a conditional query (e.g. `identifier=sys|123`). */
   matchIds(db: StoreReader, resourceType: string, params: [string, string][], limit: number): Promise<string[]>;
   search?(request: FhirRequest, ctx: InteractionContext, db: StoreReader): Promise<FhirResponse>;
@@ -97,6 +108,14 @@ export interface ServerConfig {
 }
 
 export interface InteractionContext {
+  /** Who is asking (set per request; in-process operator tools run with `openAccess`). */
+  access: AccessContext;
+  /** Access rules: scope checks, per-resource checks, search filters. */
+  guard: Guard;
+  /** Records an AuditEvent for every interaction. */
+  audit: AuditLog;
+  /** What the current request touched, for its AuditEvent (set per request by `handle`). */
+  trail?: Trail;
   defs: Definitions;
   store: ResourceStore;
   validator: ResourceValidator;

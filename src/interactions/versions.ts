@@ -1,8 +1,8 @@
 /** Writing a new version of a resource, and answering with one: shared by every write interaction. */
 import { FhirError, operationOutcome } from '../fhir/errors.ts';
 import { stringifyFhirJson } from '../fhir/json.ts';
-import type { StoredVersion } from '../storage/index.ts';
-import type { FhirRequest, FhirResponse, InteractionContext, Resource, StoreTx } from './types.ts';
+import type { IndexRows, StoredVersion } from '../storage/index.ts';
+import type { Db, FhirRequest, FhirResponse, InteractionContext, Resource, StoreTx } from './types.ts';
 
 export function etagOf(versionId: number): string {
   return `W/"${versionId}"`;
@@ -78,6 +78,9 @@ export async function saveVersion(
   const { resourceType, id: _ignored, meta: _meta, ...rest } = resource;
   const stored: Resource = { resourceType, id, meta, ...rest };
   validateForWrite(ctx, stored);
+  const index = ctx.search.index(stored);
+  await checkPrevious(ctx, tx, previous);
+  await ctx.guard.check(ctx, tx, stored, patientsIn(index), 'write');
   const version: StoredVersion = {
     resourceType,
     id,
@@ -87,12 +90,34 @@ export async function saveVersion(
     json: stringifyFhirJson(stored),
     method,
   };
-  await tx.writeVersion(version, ctx.search.index(stored));
+  await tx.writeVersion(version, index);
   await tx.appendOutbox({ resourceType, id, versionId, event: previous && !previous.deleted ? 'update' : 'create' });
   return version;
 }
 
+/** The caller must be allowed to see (and so change) the version a write replaces. */
+async function checkPrevious(ctx: InteractionContext, tx: StoreTx, previous: StoredVersion | undefined): Promise<void> {
+  if (previous && !previous.deleted && ctx.access.mode !== 'open') await ctx.guard.check(ctx, tx, JSON.parse(previous.json!) as Resource, undefined, 'write');
+}
+
+function patientsIn(index: IndexRows): string[] {
+  return (index.compartment ?? []).filter((c) => c.param === 'Patient').map((c) => c.compartmentId);
+}
+
+/** Checks access to a stored version being read, then answers with it. */
+export async function readableResponse(ctx: InteractionContext, db: Db, v: StoredVersion): Promise<FhirResponse> {
+  await ctx.guard.check(ctx, db, JSON.parse(v.json!) as Resource);
+  return versionResponse(v);
+}
+
+/** The current version of a resource a conditional create matched, if the caller may see it. */
+export async function existingResponse(ctx: InteractionContext, db: Db, type: string, id: string): Promise<FhirResponse> {
+  return readableResponse(ctx, db, (await db.readCurrent(type, id))!);
+}
+
 export async function saveDeletion(ctx: InteractionContext, tx: StoreTx, previous: StoredVersion): Promise<StoredVersion> {
+  if (ctx.access.mode !== 'open') await checkPrevious(ctx, tx, previous);
+  else ctx.trail?.touch(`${previous.resourceType}/${previous.id}`, []);
   const version: StoredVersion = {
     resourceType: previous.resourceType,
     id: previous.id,

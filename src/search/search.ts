@@ -110,7 +110,7 @@ export function parseSearch(req: FhirRequest, ctx: InteractionContext, env: Sear
 
 /** `_explain=true`: the SQL of the page query and the database's plan for it, as information issues (no results). */
 async function explain(ctx: InteractionContext, db: StoreReader, compiler: SqlCompiler, query: CompiledQuery): Promise<FhirResponse> {
-  if (!ctx.config.dev) throw new FhirError('forbidden', '_explain=true is open only to administrators (and to everyone with --dev)');
+  if (!ctx.access.roles.has('admin')) throw new FhirError('forbidden', '_explain=true is open only to administrators (and to everyone in --dev mode without a token)');
   const rows = await db.select(compiler.explain(query));
   const plan = rows.map((r) => String(r.detail ?? r['QUERY PLAN'] ?? JSON.stringify(r))).join('\n');
   const outcome = operationOutcome([
@@ -129,11 +129,16 @@ function shape(row: PlanRow, p: Parsed, ctx: InteractionContext): BundleEntry['r
 }
 
 export async function search(req: FhirRequest, ctx: InteractionContext, db: StoreReader, env: SearchEnv): Promise<FhirResponse> {
-  const types = typesOf(req, ctx);
-  const p = parseSearch(req, ctx, env, types);
+  const asked = typesOf(req, ctx);
+  const p = parseSearch(req, ctx, env, asked);
+  // access control: a filter confining the search (and its chains and _has) to what the caller may see
+  const scope = await ctx.guard.searchScope(ctx, db, asked);
+  for (const patient of patientsNamed(req)) await ctx.guard.checkPatient(ctx, db, patient);
+  const types = scope.types;
+  const filter = and([await ctx.guard.confine(ctx, db, p.filter), scope.filter]);
   const onlyCount = p.summary === 'count' || p.count === 0;
   const after = p.cursor === undefined ? undefined : decodeCursor(p.cursor, p.sort.length);
-  const plan: SearchPlan = { types, filter: p.filter, sort: p.sort, limit: p.count + 1, after };
+  const plan: SearchPlan = { types, filter, sort: p.sort, limit: p.count + 1, after };
   if (p.explain) return explain(ctx, db, env.compiler, onlyCount ? env.compiler.count(plan) : env.compiler.select(plan));
   let rows = onlyCount ? [] : (await db.select(env.compiler.select(plan))).map((r) => toPlanRow(r, p.sort.length));
   const more = rows.length > p.count;
@@ -155,14 +160,44 @@ export async function search(req: FhirRequest, ctx: InteractionContext, db: Stor
     if (backward) link.push({ relation: 'previous', url: withQuery(self, [...p.used, ['_cursor', encodeCursor(rows[0], true)]]) });
   }
 
+  const patients = await patientsOfRows(ctx, db, env.compiler, rows);
+  rows = await ctx.guard.recheck(ctx, db, rows, patients, types ?? []);
+  for (const r of rows) ctx.trail?.touch(`${r.resourceType}/${r.id}/_history/${r.versionId}`, patients.get(r.rid) ?? []);
   const entries: BundleEntry[] = rows.map((r) => ({ fullUrl: `${req.baseUrl}/${r.resourceType}/${r.id}`, resource: shape(r, p, ctx), search: { mode: 'match' } }));
   if (rows.length && (p.include.include.length || p.include.revinclude.length)) {
     const inc = await includes(db, env.compiler, rows, p.include);
-    for (const r of inc.rows) entries.push({ fullUrl: `${req.baseUrl}/${r.resourceType}/${r.id}`, resource: shape(r, p, ctx), search: { mode: 'include' } });
+    for (const r of inc.rows) {
+      // included resources are not filtered by the plan: each is checked, and left out if the caller may not see it
+      if (!(await ctx.guard.visible(ctx, db, JSON.parse(r.content) as Resource))) continue;
+      entries.push({ fullUrl: `${req.baseUrl}/${r.resourceType}/${r.id}`, resource: shape(r, p, ctx), search: { mode: 'include' } });
+    }
     if (!inc.complete) {
       const outcome = operationOutcome([{ severity: 'warning', code: 'incomplete', diagnostics: 'The :iterate includes were followed to a depth of 16 and not further' }]);
       entries.push({ resource: outcome as unknown as Resource, search: { mode: 'outcome' } });
     }
   }
   return { status: 200, body: bundleBody('searchset', entries, { total, link }), lastModified: ctx.now() };
+}
+
+/** The Patient compartments of each row (for access rechecks and the audit trail), by rid. */
+async function patientsOfRows(ctx: InteractionContext, db: StoreReader, compiler: SqlCompiler, rows: PlanRow[]): Promise<Map<number, string[]>> {
+  const patients = new Map<number, string[]>();
+  if (!rows.length || (!ctx.trail && ctx.access.mode === 'open')) return patients;
+  for (const r of await db.select(compiler.patientCompartments(rows.map((x) => x.rid)))) {
+    const rid = Number(r.rid);
+    (patients.get(rid) ?? patients.set(rid, []).get(rid)!).push(String(r.compartment_id));
+  }
+  return patients;
+}
+
+/** The patients a search names outright: its compartment, or a single `patient=` / `subject=Patient/…` value. */
+function patientsNamed(req: FhirRequest): string[] {
+  const out: string[] = [];
+  if (req.compartment === 'Patient' && req.id) out.push(req.id);
+  for (const [name, value] of req.params) {
+    if (value.includes(',')) continue;
+    const m = name === 'patient' || name === 'patient:Patient' ? /^(?:Patient\/)?([A-Za-z0-9\-.]{1,64})$/.exec(value) : name === 'subject' || name === 'subject:Patient' ? /^Patient\/([A-Za-z0-9\-.]{1,64})$/.exec(value) : null;
+    if (m) out.push(m[1]);
+  }
+  return out;
 }

@@ -99,6 +99,15 @@ export function roundTripSuite(examples: Example[], options: RoundTripOptions): 
     for (const [type, list] of [...byType].sort(([a], [b]) => a.localeCompare(b))) {
       describe(type, () => {
         for (const example of list) {
+          if (type === 'AuditEvent') {
+            // AuditEvents are written by Meridian itself (one per interaction), never posted
+            test(`${example.file} is refused with 405: AuditEvents are read-only`, async () => {
+              const res = await client().post(type, example.text);
+              assert.equal(res.status, 405, res.text);
+              assert.equal(res.body.resourceType, 'OperationOutcome');
+            });
+            continue;
+          }
           const rejected = options.rejected[example.file];
           if (rejected) {
             test(`${example.file} is rejected with 422: ${rejected.reason}`, async () => {

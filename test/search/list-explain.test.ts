@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { systemToken } from '../helpers/tokens.ts';
 import { forEachStore, startMeridian } from '../helpers/server.ts';
 import { ids, load } from './fixtures.ts';
 
@@ -35,10 +36,12 @@ forEachStore((store, client) => {
       assert.match(sql, /^SQL: SELECT/);
       assert.match(plan, store === 'sqlite' ? /SEARCH|SCAN/ : /Scan|Limit/);
     });
-    it('is refused with 403 outside --dev', async () => {
+    it('is refused outside --dev: 401 without a token, 403 with a token that is not an administrator’s', async () => {
       const other = await startMeridian((client().meridian.ctx.config as unknown as { store: string }).store, { dev: 'false' });
       try {
-        assert.equal((await other.get('Patient?_explain=true')).status, 403);
+        assert.equal((await other.get('Patient?_explain=true')).status, 401);
+        const { authorization } = await systemToken(other.meridian, 'system/Patient.rs');
+        assert.equal((await other.get('Patient?_explain=true', { authorization })).status, 403);
       } finally {
         await other.meridian.close();
       }

@@ -82,6 +82,11 @@ export class SqlCompiler {
     return `${col} LIKE ${p.add('%' + this.likeLiteral(value) + '%')} ESCAPE '\\'`;
   }
 
+  /** `col` is one of `values` (any number of them, as one parameter). */
+  protected inList(col: string, values: readonly string[], p: Params): string {
+    return `${col} = ANY(${p.add(values)})`;
+  }
+
   protected notDeleted(alias: string): string {
     return `NOT ${alias}.deleted`;
   }
@@ -191,6 +196,13 @@ export class SqlCompiler {
         if (!drive) return `EXISTS (SELECT 1 FROM idx_compartment ${c} WHERE ${c}.rid = ${a}.rid AND ${c}.param = ${p.add(f.compartment)} AND ${c}.compartment_id = ${p.add(f.id)})`;
         const where = [this.typeCond(`${c}.resource_type`, scope.types, p), `${c}.param = ${p.add(f.compartment)}`, `${c}.compartment_id = ${p.add(f.id)}`].filter(Boolean);
         return `${a}.rid IN (SELECT ${c}.rid FROM idx_compartment ${c} WHERE ${where.join(' AND ')})`;
+      }
+      case 'patients': {
+        const c = this.nextAlias('c');
+        if (!f.ids.length && f.mode === 'outside') return '1 = 1';
+        const listed = f.ids.length ? this.inList(`${c}.compartment_id`, f.ids, p) : '1 = 0';
+        const offending = f.mode === 'within' ? `NOT (${listed})` : listed;
+        return `NOT EXISTS (SELECT 1 FROM idx_compartment ${c} WHERE ${c}.rid = ${a}.rid AND ${c}.param = 'Patient' AND ${offending})`;
       }
       case 'chain': {
         const x = this.nextAlias('x');
@@ -363,6 +375,12 @@ export class SqlCompiler {
   readJob(id: string): CompiledQuery {
     const p = this.newParams();
     return p.finish(`SELECT id, kind, status, progress, params, result, created, updated FROM jobs WHERE id = ${p.add(id)}`);
+  }
+
+  /** The Patient compartments (`rid`, `compartment_id`) of the given resources. */
+  patientCompartments(rids: readonly number[]): CompiledQuery {
+    const p = this.newParams();
+    return p.finish(`SELECT c.rid, c.compartment_id FROM idx_compartment c WHERE c.param = 'Patient' AND c.rid IN (${rids.map((r) => p.add(r)).join(', ') || 'NULL'})`);
   }
 
   /** The query plan the database would use (for operators). */

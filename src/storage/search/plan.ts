@@ -32,7 +32,12 @@ export type Filter =
   /** Some current `type` resource satisfying `filter` refers to this resource through `param` (`_has`). */
   | { readonly kind: 'has'; readonly type: string; readonly param: string; readonly filter: Filter }
   /** The resource belongs to compartment `compartment`/`id`. */
-  | { readonly kind: 'compartment'; readonly compartment: string; readonly id: string };
+  | { readonly kind: 'compartment'; readonly compartment: string; readonly id: string }
+  /**
+   * Access control: every Patient compartment the resource belongs to is among `ids` ('within'),
+   * or none of them is ('outside'). A resource in no Patient compartment passes both.
+   */
+  | { readonly kind: 'patients'; readonly mode: 'within' | 'outside'; readonly ids: readonly string[] };
 
 /** What results are ordered by: a resource column or an aggregate of a parameter's index rows. */
 export type SortKey =

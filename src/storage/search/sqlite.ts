@@ -13,6 +13,10 @@ export class SqliteCompiler extends SqlCompiler {
     return `(${col} >= ${p.add(value)} AND ${col} < ${p.add(value + MAX_CHAR)})`;
   }
 
+  protected override inList(col: string, values: readonly string[], p: Params): string {
+    return `${col} IN (SELECT value FROM json_each(${p.add(JSON.stringify(values))}))`;
+  }
+
   override explain(query: CompiledQuery): CompiledQuery {
     return { text: `EXPLAIN QUERY PLAN ${query.text}`, params: query.params };
   }

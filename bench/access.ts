@@ -1,0 +1,193 @@
+/**
+ * The cost of access control and audit: read and search throughput of one `meridian serve` (child
+ * process, SQLite, 1,000 patients registered at one GP practice with 5 Observations each), measured
+ * in one run for the same requests
+ *   - without a token (`--dev` open access; every request still audited),
+ *   - with a backend-service token (system/*.rs, obtained by the SMART backend-services flow),
+ *   - with a clinician's token (user/*.rs: scopes, care relationship and Consent checks),
+ * and, when `--baseline REV` names a commit from before access control (default 88c341b), the same
+ * requests against that commit's server — the unsecured throughput the issue compares with.
+ *
+ *   npm run bench:access
+ *   npm run bench:access -- --duration 10 --connections 10 --baseline none
+ *
+ * Target (issue 6): read and search with auth and audit ≥ 70% of the unsecured throughput.
+ */
+import autocannon from 'autocannon';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { spawnServer, type ChildServer } from './lib/child-server.ts';
+import { int, loadNote, verdict } from './lib/stats.ts';
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '10' },
+    patients: { type: 'string', default: '1000' },
+    baseline: { type: 'string', default: '88c341b' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (values.help) {
+  console.log('Usage: npm run bench:access -- [--duration S] [--connections N] [--patients N] [--baseline REV|none]');
+  process.exit(0);
+}
+const duration = Number(values.duration);
+const connections = Number(values.connections);
+const patients = Number(values.patients);
+const PORT = 18000 + Math.floor(Math.random() * 2000);
+const BASE = `http://127.0.0.1:${PORT}/fhir`;
+
+function nhsNumber(i: number): string {
+  for (let base = 999_000_000 + i * 2; ; base++) {
+    const digits = String(base).split('').map(Number);
+    const check = 11 - (digits.reduce((sum, d, k) => sum + d * (10 - k), 0) % 11);
+    if (check === 10) continue;
+    return `${base}${check === 11 ? 0 : check}`;
+  }
+}
+
+async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<any> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/fhir+json', ...headers }, body: JSON.stringify(body) });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`POST ${url}: HTTP ${res.status} ${text.slice(0, 300)}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+/** 1,000 patients at one practice, a clinician there, 5 Observations each. */
+async function seed(base: string): Promise<string[]> {
+  await post(base, {
+    resourceType: 'Bundle',
+    type: 'transaction',
+    entry: [
+      { resource: { resourceType: 'Organization', id: 'bench-gp', name: 'Bench Surgery' }, request: { method: 'PUT', url: 'Organization/bench-gp' } },
+      { resource: { resourceType: 'Practitioner', id: 'bench-dr', name: [{ family: 'Bench' }] }, request: { method: 'PUT', url: 'Practitioner/bench-dr' } },
+      { resource: { resourceType: 'PractitionerRole', id: 'bench-dr-role', practitioner: { reference: 'Practitioner/bench-dr' }, organization: { reference: 'Organization/bench-gp' } }, request: { method: 'PUT', url: 'PractitionerRole/bench-dr-role' } },
+    ],
+  });
+  const ids: string[] = [];
+  for (let start = 0; start < patients; start += 100) {
+    const entry: unknown[] = [];
+    for (let i = start; i < Math.min(patients, start + 100); i++) {
+      const id = `bench-p${i}`;
+      ids.push(id);
+      entry.push({ resource: { resourceType: 'Patient', id, identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: nhsNumber(i) }], name: [{ family: `Bench${i}` }], generalPractitioner: [{ reference: 'Organization/bench-gp' }] }, request: { method: 'PUT', url: `Patient/${id}` } });
+      for (let k = 0; k < 5; k++) {
+        entry.push({ resource: { resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] }, subject: { reference: `Patient/${id}` }, effectiveDateTime: `2026-0${1 + k}-01`, valueQuantity: { value: 60 + k, unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' } }, request: { method: 'POST', url: 'Observation' } });
+      }
+    }
+    await post(base, { resourceType: 'Bundle', type: 'transaction', entry }, { prefer: 'return=minimal' });
+  }
+  return ids;
+}
+
+/** A backend-service token by the SMART flow: register a client with a public key, sign an assertion, POST /auth/token. */
+async function backendToken(root: string, scope: string): Promise<string> {
+  const { publicKey, privateKey } = await generateKeyPair('ES384');
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'bench', alg: 'ES384' };
+  const created = await post(`${root}/admin/clients`, { name: 'bench backend', jwks: { keys: [jwk] }, scope });
+  const clientId = String(created.id ?? created.client?.id);
+  const tokenUrl = `${root}/auth/token`;
+  const assertion = await new SignJWT({ jti: crypto.randomUUID() })
+    .setProtectedHeader({ alg: 'ES384', kid: 'bench' })
+    .setIssuer(clientId)
+    .setSubject(clientId)
+    .setAudience(tokenUrl)
+    .setExpirationTime('4m')
+    .sign(privateKey);
+  const form = new URLSearchParams({ grant_type: 'client_credentials', scope, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion });
+  const res = await fetch(tokenUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+  const body = (await res.json()) as { access_token?: string };
+  if (!body.access_token) throw new Error(`no token: ${JSON.stringify(body)}`);
+  return body.access_token;
+}
+
+/** A clinician's token: a user at the practice, minted by the operator command `meridian token`. */
+async function clinicianToken(root: string, store: string): Promise<string> {
+  await post(`${root}/admin/users`, { username: 'dr.bench', password: 'bench bench bench bench', roles: ['clinician'], fhirUser: 'PractitionerRole/bench-dr-role', organization: 'bench-gp' });
+  return execFileSync(process.execPath, ['bin/meridian.js', 'token', '--store', store, '--user', 'dr.bench', '--scope', 'user/*.rs', '--base-url', BASE, '--lifetime', '1h'], { encoding: 'utf8' }).trim();
+}
+
+type Scenario = 'read' | 'search';
+const pick = <T>(list: T[]): T => list[Math.floor(Math.random() * list.length)];
+
+async function load(base: string, scenario: Scenario, ids: string[], token: string | undefined, seconds: number) {
+  const url = new URL(base);
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  const request: autocannon.Request =
+    scenario === 'read'
+      ? { method: 'GET', headers, setupRequest: (r) => ({ ...r, path: `${url.pathname}/Patient/${pick(ids)}` }) }
+      : { method: 'GET', headers, setupRequest: (r) => ({ ...r, path: `${url.pathname}/Observation?subject=Patient/${pick(ids)}&_sort=-date&_count=5` }) };
+  const r = await autocannon({ url: url.origin, connections, duration: seconds, requests: [request] });
+  return { rps: r.requests.total / (r.duration || seconds), p50: r.latency.p50, p99: r.latency.p99, bad: r.non2xx + r.errors + r.timeouts };
+}
+
+/** A worktree of `rev` with this checkout's node_modules, for the unsecured baseline. */
+function baselineRoot(rev: string): string | undefined {
+  if (rev === 'none') return undefined;
+  const dir = join(tmpdir(), `meridian-baseline-${rev}`);
+  if (!existsSync(dir)) {
+    const made = spawnSync('git', ['worktree', 'add', '--detach', dir, rev], { encoding: 'utf8' });
+    if (made.status !== 0) {
+      console.error(`  (no baseline: git worktree add ${rev} failed: ${made.stderr.trim()})`);
+      return undefined;
+    }
+    symlinkSync(resolve('node_modules'), join(dir, 'node_modules'));
+  }
+  return dir;
+}
+
+const rows: { who: string; scenario: Scenario; rps: number; p50: number; p99: number; bad: number }[] = [];
+const dir = mkdtempSync(join(tmpdir(), 'meridian-bench-access-'));
+const store = `sqlite:${join(dir, 'bench.db')}`;
+let server: ChildServer | undefined;
+try {
+  server = await spawnServer(store, { args: ['--dev', '--port', String(PORT), '--base-url', BASE, '--rate-limit', '0'] });
+  const root = new URL(BASE).origin;
+  console.error(`seeding ${patients} patients with 5 Observations each…`);
+  const ids = await seed(server.base);
+  const system = await backendToken(root, 'system/*.rs');
+  const clinician = await clinicianToken(root, store);
+  const callers: [string, string | undefined][] = [
+    ['--dev, no token (open, audited)', undefined],
+    ['backend service token', system],
+    ['clinician token', clinician],
+  ];
+  await load(server.base, 'read', ids, undefined, 2); // warm up
+  for (const scenario of ['read', 'search'] as Scenario[]) {
+    for (const [who, token] of callers) {
+      console.error(`  ${scenario}: ${who}, ${connections} connections, ${duration} s`);
+      rows.push({ who, scenario, ...(await load(server.base, scenario, ids, token, duration)) });
+    }
+  }
+  await server.stop();
+  server = undefined;
+  const root0 = baselineRoot(values.baseline);
+  if (root0) {
+    // the same store file, served by the code from before access control (its schema ignores the newer tables)
+    server = await spawnServer(store, { root: root0, args: ['--dev', '--port', String(PORT)] });
+    await load(server.base, 'read', ids, undefined, 2);
+    for (const scenario of ['read', 'search'] as Scenario[]) {
+      console.error(`  ${scenario}: baseline ${values.baseline} (no access control, no audit)`);
+      rows.push({ who: `baseline ${values.baseline} (no access control, no audit)`, scenario, ...(await load(server.base, scenario, ids, undefined, duration)) });
+    }
+  }
+} finally {
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+console.log(`\nAccess control and audit cost — SQLite, ${patients} patients, ${connections} connections, ${duration} s each (${loadNote()})`);
+console.log('scenario  caller                                              req/s    p50 ms  p99 ms  non-2xx');
+for (const r of rows) console.log(`${r.scenario.padEnd(9)} ${r.who.padEnd(50)} ${int(r.rps).padStart(8)} ${String(r.p50).padStart(8)} ${String(r.p99).padStart(7)} ${String(r.bad).padStart(8)}`);
+for (const scenario of ['read', 'search'] as Scenario[]) {
+  const unsecured = rows.find((r) => r.scenario === scenario && r.who.startsWith('baseline')) ?? rows.find((r) => r.scenario === scenario && r.who.startsWith('--dev'))!;
+  for (const r of rows.filter((x) => x.scenario === scenario && x.who.includes('token') && !x.who.startsWith('--dev'))) {
+    const ratio = r.rps / unsecured.rps;
+    console.log(`${scenario}: ${r.who} = ${(ratio * 100).toFixed(0)}% of ${unsecured.who} ${verdict(ratio >= 0.7)} (target ≥ 70%)`);
+  }
+}
