@@ -89,7 +89,7 @@ async function seed(base: string): Promise<string[]> {
 async function backendToken(root: string, scope: string): Promise<string> {
   const { publicKey, privateKey } = await generateKeyPair('ES384');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'bench', alg: 'ES384' };
-  const created = await post(`${root}/admin/clients`, { name: 'bench backend', jwks: { keys: [jwk] }, scope });
+  const created = await post(`${root}/admin/clients`, { name: 'bench backend', jwks: { keys: [jwk] }, scope }, { 'content-type': 'application/json' });
   const clientId = String(created.id ?? created.client?.id);
   const tokenUrl = `${root}/auth/token`;
   const assertion = await new SignJWT({ jti: crypto.randomUUID() })
@@ -108,7 +108,7 @@ async function backendToken(root: string, scope: string): Promise<string> {
 
 /** A clinician's token: a user at the practice, minted by the operator command `meridian token`. */
 async function clinicianToken(root: string, store: string): Promise<string> {
-  await post(`${root}/admin/users`, { username: 'dr.bench', password: 'bench bench bench bench', roles: ['clinician'], fhirUser: 'PractitionerRole/bench-dr-role', organization: 'bench-gp' });
+  await post(`${root}/admin/users`, { username: 'dr.bench', password: 'bench bench bench bench', roles: ['clinician'], fhirUser: 'PractitionerRole/bench-dr-role', organization: 'bench-gp' }, { 'content-type': 'application/json' });
   return execFileSync(process.execPath, ['bin/meridian.js', 'token', '--store', store, '--user', 'dr.bench', '--scope', 'user/*.rs', '--base-url', BASE, '--lifetime', '1h'], { encoding: 'utf8' }).trim();
 }
 

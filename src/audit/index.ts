@@ -8,5 +8,6 @@ export { createAuditLog } from './log.ts';
 export { buildAuditEvent } from './build.ts';
 export { readAuditEvent, searchAuditEvents, findAuditEvents, type AuditReadContext } from './search.ts';
 export { accessLog } from './access-log.ts';
+export { auditEventInteraction } from './interaction.ts';
 export { summarise, type AccessSummary } from './plain-words.ts';
 export { EXTENSION as AUDIT_EXTENSIONS, SYSTEM as AUDIT_SYSTEMS } from './codes.ts';

@@ -8,10 +8,13 @@ import { buildAuditEvent } from './build.ts';
 import { GroupCommit } from './group-commit.ts';
 import type { AuditInput, AuditLog, AuditLogOptions } from './types.ts';
 
-/** Appends `rows` on `tx`: every statement is sent before any answer is awaited (SQLite pipelines them to its writer). */
+/** Appends `rows` on `tx`, queued with the transaction's other writes (no round trip of their own on SQLite). */
 async function append(sql: AuditSql, tx: StoreTx, rows: AuditRow[]): Promise<void> {
-  await Promise.all(sql.insert(rows).map((q) => tx.select(q)));
+  for (const q of sql.insert(rows)) await tx.run(q);
 }
+
+/** Events queued by `recordSoon` and not yet stored beyond which callers wait for their own (back-pressure). */
+const HIGH_WATER = 2000;
 
 export function createAuditLog(store: ResourceStore, opts: AuditLogOptions): AuditLog {
   const sql = auditSqlFor(store.dialect);
@@ -19,6 +22,9 @@ export function createAuditLog(store: ResourceStore, opts: AuditLogOptions): Aud
     const recorded = Number.isFinite(input.recorded) ? input.recorded : opts.now();
     return buildAuditEvent(recorded === input.recorded ? input : { ...input, recorded }, opts.observer);
   };
+  /** Events of `recordSoon` not yet stored (each settles once its batch has committed or failed). */
+  const pending = new Set<Promise<void>>();
+  let failing = false;
   const group = new GroupCommit<AuditRow>({
     write: (rows) => store.transaction((tx) => append(sql, tx, rows)),
     maxBatch: opts.maxBatch ?? 500,
@@ -37,6 +43,31 @@ export function createAuditLog(store: ResourceStore, opts: AuditLogOptions): Aud
         return Promise.reject(err);
       }
       return group.add(row);
+    },
+    recordSoon(input) {
+      let row: AuditRow;
+      try {
+        row = build(input);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      const durable = group.add(row);
+      const settled = durable.then(
+        () => {
+          pending.delete(settled);
+          failing = false;
+        },
+        () => {
+          pending.delete(settled);
+          failing = true; // from now on every caller waits for its own event to be stored, and fails if it cannot be
+        },
+      );
+      pending.add(settled);
+      // fail closed: while the log is failing, or too far behind, the caller waits for durability
+      return failing || pending.size > HIGH_WATER ? durable : Promise.resolve();
+    },
+    async flush() {
+      await Promise.all([...pending]);
     },
     close: () => group.close(),
   };

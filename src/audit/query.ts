@@ -14,7 +14,7 @@ export interface AuditSearch {
   criteria: AuditCriterion[];
   count: number;
   cursor?: AuditKey;
-  /** The parameters applied, as the self link shows them. */
+  /** The parameters applied (not `_count` or `_cursor`, which the page's links add), as the self link shows them. */
   used: [string, string][];
 }
 

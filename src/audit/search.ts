@@ -37,10 +37,10 @@ export interface AuditPage {
 }
 
 /** Runs a parsed search and builds its self and next links on `self` (the URL without query). */
-export async function auditPage(db: Db, ctx: AuditReadContext, search: AuditSearch, self: string, fixed: readonly [string, string][] = []): Promise<AuditPage> {
+export async function auditPage(db: Db, ctx: AuditReadContext, search: AuditSearch, self: string): Promise<AuditPage> {
   const found = await findAuditEvents(db, ctx.store.dialect, { criteria: search.criteria, after: search.cursor, limit: search.count + 1 });
   const rows = found.slice(0, search.count);
-  const params: [string, string][] = [...fixed, ...search.used, ...(search.count !== ctx.config.defaultPageSize ? [['_count', String(search.count)] as [string, string]] : [])];
+  const params: [string, string][] = [...search.used, ...(search.count !== ctx.config.defaultPageSize ? [['_count', String(search.count)] as [string, string]] : [])];
   const link = [{ relation: 'self', url: withQuery(self, search.cursor ? [...params, ['_cursor', encodeAuditCursor(search.cursor)]] : params) }];
   if (found.length > search.count && rows.length) {
     const last = rows[rows.length - 1];

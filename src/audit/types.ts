@@ -42,6 +42,15 @@ export interface AuditLog {
    * answer until it is, and rejects if it could not be stored.
    */
   record(input: AuditInput): Promise<void>;
+  /**
+   * Reads: the event joins the next group commit (written within milliseconds) and the caller
+   * goes on at once — unless the log is failing or too far behind, when it waits for its event to
+   * be stored (and is refused if it cannot be). Meridian never answers with data while its audit
+   * log cannot be written.
+   */
+  recordSoon(input: AuditInput): Promise<void>;
+  /** Resolves once every event recorded so far is stored (before answering a query of the audit log). */
+  flush(): Promise<void>;
   /** Flushes and stops; `record` refuses new events from then on. */
   close(): Promise<void>;
 }

@@ -14,7 +14,7 @@ import { operation } from '../operations/index.ts';
 import type { IndexRows, StoredVersion } from '../storage/index.ts';
 import type { AuditInput, Db, FhirRequest, FhirResponse, InteractionContext, StoreTx } from './types.ts';
 import { Trail } from '../access/trail.ts';
-import { readAuditEvent, searchAuditEvents } from '../audit/index.ts';
+import { auditEventInteraction } from '../audit/index.ts';
 
 type Reader = (req: FhirRequest, ctx: InteractionContext, db: Db) => Promise<FhirResponse>;
 type Writer = (req: FhirRequest, ctx: InteractionContext, tx: StoreTx) => Promise<FhirResponse>;
@@ -36,12 +36,6 @@ const READS: Partial<Record<Interaction, Reader>> = {
   capabilities,
 };
 
-const AUDIT_READS: Partial<Record<Interaction, Reader>> = {
-  read: readAuditEvent,
-  vread: readAuditEvent,
-  'search-type': searchAuditEvents,
-};
-
 const WRITES: Partial<Record<Interaction, Writer>> = {
   create: (req, ctx, tx) => create(req, ctx, tx),
   update,
@@ -56,7 +50,11 @@ const WRITES: Partial<Record<Interaction, Writer>> = {
 export async function execute(req: FhirRequest, ctx: InteractionContext, db: Db): Promise<FhirResponse> {
   ctx.guard.authorize(req, ctx);
   // AuditEvents live in their own append-only table (audit/), not among the resources
-  const reader = req.resourceType === 'AuditEvent' ? AUDIT_READS[req.interaction] : READS[req.interaction];
+  if (req.resourceType === 'AuditEvent' && req.interaction !== 'operation') {
+    await ctx.audit.flush(); // the log as of this request
+    return auditEventInteraction(req, ctx, db);
+  }
+  const reader = READS[req.interaction];
   if (reader) return reader(req, ctx, db);
   const writer = WRITES[req.interaction];
   if (writer) {
@@ -112,7 +110,7 @@ export async function handle(req: FhirRequest, base: InteractionContext): Promis
       return await auditedWrite(req, ctx, (tx) => execute(req, ctx, tx));
     }
     const res = await execute(req, ctx, ctx.store);
-    await ctx.audit.record(auditInput(req, ctx, res.status));
+    await ctx.audit.recordSoon(auditInput(req, ctx, res.status));
     return res;
   } catch (err) {
     await auditFailure(req, ctx, err);
@@ -133,13 +131,14 @@ export function auditedWrite(req: FhirRequest, ctx: InteractionContext, fn: (tx:
 /** Audits a request that failed (after its transaction, if any, rolled back). */
 export async function auditFailure(req: FhirRequest, ctx: InteractionContext, err: unknown): Promise<void> {
   const e = err instanceof FhirError ? err : undefined;
-  await ctx.audit.record(auditInput(req, ctx, e?.status ?? 500, e?.message ?? 'internal error'));
+  const input = auditInput(req, ctx, e?.status ?? 500, e?.message ?? 'internal error');
+  // a refused read is audited like a read; a failed write waits until its event is stored
+  await (READS[req.interaction] ? ctx.audit.recordSoon(input) : ctx.audit.record(input));
 }
 
 export function auditInput(req: FhirRequest, ctx: InteractionContext, status: number, message?: string): AuditInput {
   const trail = ctx.trail;
   const entities = trail ? [...trail.entities] : [];
-  if (trail?.more) entities.push(`… and ${trail.more} more`);
   return {
     access: ctx.access,
     interaction: req.interaction,
@@ -151,6 +150,7 @@ export function auditInput(req: FhirRequest, ctx: InteractionContext, status: nu
     query: req.params.length ? new URLSearchParams(req.params).toString() : undefined,
     patients: trail ? [...trail.patients] : [],
     entities,
+    entitiesOmitted: trail?.more || undefined,
     status,
     message,
     breakGlass: trail?.breakGlass,

@@ -18,6 +18,7 @@ export const accessLogOperation: OperationHandler = {
   async run(req, ctx, db) {
     // the caller must be allowed to see this patient's record: the patient themselves, their clinicians
     await ctx.guard.checkPatient(ctx, db, req.id!);
+    await ctx.audit.flush(); // every access up to this request is in the log
     return accessLog(req, ctx, db);
   },
 };

@@ -83,6 +83,12 @@ export interface StoreTx extends StoreReader {
   writeVersion(version: StoredVersion, index: IndexRows): Promise<void>;
   appendOutbox(event: OutboxEvent): Promise<void>;
   /**
+   * Queues a statement compiled by storage/ whose result nobody needs (an append, such as an
+   * AuditEvent): SQLite sends it with the transaction's other writes, without a round trip of its
+   * own. A failure surfaces at the latest when the transaction commits, and rolls it back.
+   */
+  run(query: CompiledQuery): Promise<void>;
+  /**
    * Replaces the index rows of current resources without writing a version (after search
    * parameters changed). An entry whose resource is no longer at `versionId` (changed or deleted
    * since it was read) is skipped: its newer write indexed it already. Returns how many were rewritten.

@@ -104,6 +104,13 @@ for (const store of testStores()) {
         const tx = await as(ctx, writer, 'POST', '', { resourceType: 'Bundle', type: 'transaction', entry: [{ resource: observation('y', 'pb'), request: { method: 'POST', url: 'Observation' } }] });
         assert.equal(tx.status, 403);
       });
+      it('left an AuditEvent for every refused attempt above, each naming the outcome', async () => {
+        const admin = caller({ client: 'auditor', roles: ['admin'], scope: 'system/*.rs' });
+        const refused = await as(ctx, admin, 'GET', 'AuditEvent?agent=Patient/pa&outcome=4&_count=500');
+        assert.equal(refused.status, 200, refused.message);
+        const kinds = new Set(refused.body.entry.map((e: any) => e.resource.subtype?.[0]?.code));
+        for (const k of ['read', 'vread', 'history-instance', 'transaction', 'create']) assert.ok(kinds.has(k), `a refused ${k} is audited (found ${[...kinds].join(', ')})`);
+      });
       it('is held to a scope’s query restriction', async () => {
         const labOnly = caller({ fhirUser: 'Patient/pa', patient: 'pa', roles: ['patient'], scope: 'patient/Observation.rs?category=laboratory' });
         assert.deepEqual(ids(await as(ctx, labOnly, 'GET', 'Observation?status=final')), ['Observation/oa']);

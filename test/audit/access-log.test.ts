@@ -49,7 +49,7 @@ for (const backend of testStores()) {
     /** Patients the operation asked access control about (it decides who may see a patient's log). */
     const checked: string[] = [];
     const guard = { checkPatient: async (_ctx: unknown, _db: unknown, id: string) => void checked.push(id) };
-    const ctx = () => ({ ...readContext(db.get()), guard }) as unknown as InteractionContext;
+    const ctx = () => ({ ...readContext(db.get()), guard, audit: { flush: async () => undefined } }) as unknown as InteractionContext;
     const run = async (params: [string, string][] = [], id = 'pat1') =>
       body(await accessLogOperation.run(request(params, { interaction: 'operation', operation: 'access-log', resourceType: 'Patient', id }), ctx(), db.get()));
     const texts = (bundle: any) => (bundle.entry ?? []).map((e: any) => e.resource.text.div.replace(/<[^>]+>/g, ''));

@@ -22,10 +22,10 @@ function watched(store: ResourceStore, opts: { poison?: string } = {}) {
         const result = await store.transaction((tx) =>
           fn(
             Object.create(tx, {
-              select: {
+              run: {
                 value: (q: { text: string; params: unknown[] }) => {
                   if (opts.poison && JSON.stringify(q.params).includes(opts.poison)) return Promise.reject(new Error('poisoned statement'));
-                  return tx.select(q);
+                  return tx.run(q);
                 },
               },
             }),

@@ -3,7 +3,8 @@
  *   node --import tsx test/audit/record-bench.ts [sqlite|postgres] [events] [callers]
  * Prints the cost of building one AuditEvent, and for record() — `callers` concurrent callers
  * each awaiting its event, as concurrent HTTP requests do — events/s and main-thread µs per event;
- * then recordInTx, one event per transaction.
+ * then recordInTx, one event per transaction. AUDIT_CONCURRENCY and AUDIT_MAX_BATCH override the
+ * group-commit defaults.
  */
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
@@ -35,7 +36,8 @@ console.log(`build: ${(((performance.now() - t) / 100_000) * 1000).toFixed(1)} �
 
 const store = await openStore(await backend.create());
 try {
-  const log = createAuditLog(store, { now: () => Date.now(), observer: OBSERVER });
+  const tuning = { concurrency: Number(process.env.AUDIT_CONCURRENCY) || undefined, maxBatch: Number(process.env.AUDIT_MAX_BATCH) || undefined };
+  const log = createAuditLog(store, { now: () => Date.now(), observer: OBSERVER, ...tuning });
   const rates: number[] = [];
   const costs: number[] = [];
   for (let rep = 0; rep < 3; rep++) {

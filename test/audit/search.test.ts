@@ -1,7 +1,7 @@
 /** Reading and searching AuditEvents on a real database: by patient, agent, date, type and more, newest first, keyset-paged. */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { createAuditLog, readAuditEvent, searchAuditEvents } from '../../src/audit/index.ts';
+import { auditEventInteraction, createAuditLog, readAuditEvent, searchAuditEvents } from '../../src/audit/index.ts';
 import { auditSqlFor } from '../../src/storage/audit/index.ts';
 import { testStores } from '../helpers/stores.ts';
 import { access, body, freshStore, input, nextCursor, OBSERVER, readContext, request } from './fixtures.ts';
@@ -116,6 +116,17 @@ for (const backend of testStores()) {
         for (let i = 1; i < keys.length; i++) assert.ok(keys[i - 1][0] > keys[i][0] || (keys[i - 1][0] === keys[i][0] && keys[i - 1][1] > keys[i][1]), `newest first at ${i}`);
       });
     }
+
+    it('answers read, vread and search (also in a Patient compartment), and refuses every write and history with 405', async () => {
+      const run = (route: Parameters<typeof request>[1], params: [string, string][] = []) => auditEventInteraction(request(params, route), readContext(db.get()), db.get());
+      const inCompartment = body(await run({ interaction: 'search-compartment', compartment: 'Patient', id: 'pat-b' }));
+      assert.deepEqual(inCompartment.entry.map((e: any) => label(e.resource)), ['e7', 'e5', 'e3']);
+      const id = inCompartment.entry[0].resource.id;
+      assert.equal(body(await run({ interaction: 'vread', id, versionId: '1' })).id, id);
+      for (const interaction of ['create', 'update', 'patch', 'delete', 'conditional-delete', 'history-instance', 'history-type'] as const) {
+        await assert.rejects(run({ interaction, id }), { status: 405 }, interaction);
+      }
+    });
 
     it('lists only newest first, and refuses an unknown parameter only when asked to be strict', async () => {
       await assert.rejects(search([['_sort', 'date']]), { status: 400 });

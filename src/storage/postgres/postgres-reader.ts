@@ -207,4 +207,8 @@ export class PostgresTx extends PostgresReader implements StoreTx {
   appendOutbox(event: OutboxEvent): Promise<void> {
     return this.conn.outbox(event);
   }
+
+  async run(query: CompiledQuery): Promise<void> {
+    await this.select(query);
+  }
 }

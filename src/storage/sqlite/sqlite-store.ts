@@ -144,6 +144,10 @@ class SqliteTx extends SqliteReads implements StoreTx {
     this.hooks.push(fn);
   }
 
+  async run(query: CompiledQuery): Promise<void> {
+    this.pending.push({ kind: 'all', sql: query.text, params: query.params }); // sent with the next flush; its rows are not kept
+  }
+
   async appendOutbox(e: OutboxEvent): Promise<void> {
     this.pending.push({ kind: 'outbox', values: [e.resourceType, e.id, e.versionId, e.event, Date.now()] });
   }
