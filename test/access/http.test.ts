@@ -9,6 +9,7 @@ import { nationalDataOptOut } from '../../src/access/policy/index.ts';
 import { startMeridian, type Client } from '../helpers/server.ts';
 import { testStores } from '../helpers/stores.ts';
 import { systemToken } from '../helpers/tokens.ts';
+import { authorizeUrl, Browser, hidden, pkce, redirectParams, type AuthTest } from './auth/helpers.ts';
 
 const nhs = (n: string) => [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: n }];
 const obs = (id: string, patient: string) => ({ resourceType: 'Observation', id, status: 'final', code: { text: 'Blood pressure' }, subject: { reference: `Patient/${patient}` } });
@@ -120,6 +121,33 @@ for (const store of testStores()) {
     it('refuses AuditEvents to anyone but an administrator, and every change to them', async () => {
       assert.equal((await server.get('AuditEvent', patientA)).status, 403);
       assert.equal((await server.post('AuditEvent', { resourceType: 'AuditEvent' }, admin)).status, 405);
+    });
+
+    it('runs the whole SMART standalone launch with PKCE, and the token it yields sees only that patient', async () => {
+      const auth = server.meridian.auth;
+      await auth.accounts.addUser({ username: 'carol', password: 'a long enough passphrase', fhirUser: 'Patient/pa', roles: ['patient'] });
+      const redirect = 'https://growth.example.org/cb';
+      const { client } = await auth.accounts.addClient({ name: 'Growth Chart', redirectUris: [redirect], scope: 'launch/patient patient/*.rs' });
+      // a browser against the whole Meridian server: the login page, its cookie, the redirect with the code
+      const inject: AuthTest['request'] = async (method, url, o = {}) => {
+        const res = await server.meridian.http.inject({ method: method as 'GET', url, headers: { ...(o.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}), ...(o.headers ?? {}) }, payload: o.form ? new URLSearchParams(o.form).toString() : undefined });
+        return { status: res.statusCode, headers: res.headers, body: undefined, text: res.body };
+      };
+      const browser = new Browser({ request: inject } as AuthTest);
+      const { verifier, challenge } = pkce();
+      const page = await browser.get(authorizeUrl({ response_type: 'code', client_id: client.id, redirect_uri: redirect, scope: 'launch/patient patient/*.rs', state: 'st', aud: 'http://test.local/fhir', code_challenge: challenge, code_challenge_method: 'S256' }));
+      assert.equal(page.status, 200, page.text.slice(0, 300));
+      const back = await browser.post('/auth/login', { request: hidden(page.text, 'request'), username: 'carol', password: 'a long enough passphrase' });
+      const code = redirectParams(back).get('code')!;
+      const form = { grant_type: 'authorization_code', code, redirect_uri: redirect, client_id: client.id, code_verifier: verifier };
+      const token = await server.meridian.http.inject({ method: 'POST', url: '/auth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams(form).toString() });
+      assert.equal(token.statusCode, 200, token.body);
+      const { access_token, patient } = JSON.parse(token.body);
+      assert.equal(patient, 'pa');
+      const bearer = { authorization: `Bearer ${access_token}` };
+      assert.equal((await server.get('Observation/oa', bearer)).status, 200);
+      assert.equal((await server.get('Observation/ob', bearer)).status, 404);
+      assert.deepEqual((await server.get('Observation', bearer)).body.entry.map((e: any) => e.resource.id), ['oa']);
     });
 
     it('excludes an opted-out patient from a research client’s queries', async () => {
