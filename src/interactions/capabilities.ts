@@ -34,10 +34,12 @@ export function capabilityStatement(baseUrl: string, ctx: InteractionContext): R
     rest: [
       {
         mode: 'server',
+        security: security(baseUrl),
         resource: ctx.defs.resourceTypes.map((type) => ({
           type,
           profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
-          interaction: typeInteractions.map((code) => ({ code })),
+          // AuditEvents are written by Meridian itself, one per interaction: clients read and search them
+          interaction: (type === 'AuditEvent' ? ['read', 'vread', 'search-type'] : typeInteractions).map((code) => ({ code })),
           versioning: 'versioned-update',
           readHistory: true,
           updateCreate: true,
@@ -51,6 +53,22 @@ export function capabilityStatement(baseUrl: string, ctx: InteractionContext): R
         })),
         interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }, ...(searchable ? [{ code: 'search-system' }] : [])],
         operation: operations('system'),
+      },
+    ],
+  };
+}
+
+/** SMART on FHIR: how clients get tokens (the same endpoints as /.well-known/smart-configuration). */
+function security(baseUrl: string): Record<string, unknown> {
+  const root = baseUrl.replace(/\/fhir$/, '');
+  return {
+    cors: true,
+    service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' }] }],
+    description: 'SMART App Launch 2.x and Backend Services: see [base]/.well-known/smart-configuration. Every interaction is audited (AuditEvent).',
+    extension: [
+      {
+        url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
+        extension: ['authorize', 'token', 'introspect', 'revoke'].map((name) => ({ url: name, valueUri: `${root}/auth/${name}` })),
       },
     ],
   };

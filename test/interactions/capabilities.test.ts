@@ -19,3 +19,16 @@ forEachStore((_store, client) => {
     assert.ok(!rest.resource.some((r: any) => r.type === 'SubscriptionStatus'), 'R4B-only types are not offered');
   });
 });
+
+forEachStore((_store, client) => {
+  test('metadata announces SMART on FHIR with its OAuth endpoints, and AuditEvent as read-only', async () => {
+    const rest = (await client().get('metadata')).body.rest[0];
+    assert.equal(rest.security.service[0].coding[0].code, 'SMART-on-FHIR');
+    const uris = rest.security.extension.find((e: any) => e.url.endsWith('/oauth-uris')).extension;
+    assert.equal(uris.find((u: any) => u.url === 'token').valueUri, 'http://test.local/auth/token');
+    const audit = rest.resource.find((r: any) => r.type === 'AuditEvent');
+    assert.deepEqual(audit.interaction.map((i: any) => i.code), ['read', 'vread', 'search-type']);
+    const patient = rest.resource.find((r: any) => r.type === 'Patient');
+    assert.ok(patient.operation.some((o: any) => o.name === 'access-log') && patient.operation.some((o: any) => o.name === 'break-glass'));
+  });
+});
