@@ -177,6 +177,35 @@ export class ConformanceRegistry {
     return this.defs.type(name) ?? this.snapshot(`http://hl7.org/fhir/StructureDefinition/${name}`);
   }
 
+  /** The resource type of the conformance resource with this canonical URL, when one is known here. */
+  canonicalResourceType(ref: string): string | undefined {
+    if (this.valueSet(ref) !== undefined) return 'ValueSet';
+    if (this.codeSystem(ref) !== undefined) return 'CodeSystem';
+    if (this.structureDefinition(ref) !== undefined) return 'StructureDefinition';
+    if (this.conceptMap(ref) !== undefined) return 'ConceptMap';
+    if (this.searchParameter(ref) !== undefined) return 'SearchParameter';
+    return undefined;
+  }
+
+  private coreSearchParams: Map<string, SearchParameter> | undefined;
+
+  /** A SearchParameter by canonical URL: added ones first, then the core R4 ones. */
+  searchParameter(ref: string): SearchParameter | undefined {
+    const url = canonicalUrl(ref);
+    const added = this.searchParams.find((p) => (p as { url?: string }).url === url);
+    if (added !== undefined) return added;
+    if (this.coreSearchParams === undefined) {
+      this.coreSearchParams = new Map();
+      for (const type of [...this.defs.resourceTypes, 'Resource', 'DomainResource']) {
+        for (const sp of this.defs.searchParameters(type)) {
+          const u = (sp as { url?: string }).url;
+          if (typeof u === 'string') this.coreSearchParams.set(u, sp);
+        }
+      }
+    }
+    return this.coreSearchParams.get(url);
+  }
+
   valueSet(ref: string): ValueSet | undefined {
     return this.valueSets.get(ref);
   }

@@ -2,6 +2,8 @@
  * Invariants (`ElementDefinition.constraint.expression`) evaluated with the `fhirpath` package
  * and its R4 model. Each (base path, expression) pair is compiled once and reused; an
  * expression the engine cannot compile is remembered and skipped (reported once by `skipped`).
+ * An invariant holds when it evaluates to true: an empty result fails, as in the Java reference
+ * validator. Expressions R4 publishes with defects are evaluated as corrected (R4_ERRATA).
  *
  * Most invariants are trivially satisfied on most elements (`code.empty() or system.exists()`
  * on a Quantity without a code; the dom-* rules on a resource without contained resources), and
@@ -17,8 +19,58 @@ import r4 from 'fhirpath/fhir-context/r4/index.js';
 type Compiled = (resource: unknown, env?: Record<string, unknown>) => unknown[];
 type Json = Record<string, unknown>;
 
-/** Constraints checked natively (ele-1, ext-1) or by the structural validator (txt-1, txt-2: the engine has no htmlChecks()) by the validators (cheaper, and with better messages). */
-export const NATIVE_CONSTRAINTS = new Set(['ele-1', 'ext-1', 'txt-1', 'txt-2']);
+/**
+ * Constraints checked natively by the validators (cheaper, and with better messages): ele-1,
+ * ext-1; txt-1 and txt-2 (the engine has no htmlChecks()); dom-3 (the engine rejects its
+ * `as()` on collections, see contained-references.ts).
+ */
+export const NATIVE_CONSTRAINTS = new Set(['ele-1', 'ext-1', 'txt-1', 'txt-2', 'dom-3']);
+
+/**
+ * Invariant expressions published in R4 (4.0.1) with defects, and the expression evaluated in
+ * their place. Invariants must evaluate to true (an empty result fails, as in the Java reference
+ * validator), and each of these is false or empty on conformant data, throws in the engine, or
+ * contradicts its own human-readable rule. The corrections are those later FHIR versions and
+ * the reference validator made. Keyed by the published expression, so a profile that copies
+ * one (UK Core's snapshots do) is corrected too.
+ */
+export const R4_ERRATA: ReadonlyMap<string, { expression: string; why: string }> = new Map([
+  [
+    "reference.startsWith('#').not() or (reference.substring(1).trace('url') in %rootResource.contained.id.trace('ids'))",
+    {
+      expression: "reference.exists() implies (reference = '#' or reference.startsWith('#').not() or (reference.substring(1) in %rootResource.contained.id))",
+      why: "ref-1: empty for a Reference with only an identifier or display; and '#' alone refers to the container (R4 references.html#contained)",
+    },
+  ],
+  [
+    "name.matches('[A-Z]([A-Za-z0-9_]){0,254}')",
+    {
+      expression: "name.exists() implies name.matches('^[A-Z]([A-Za-z0-9_]){0,254}$')",
+      why: 'xxx-0 (canonical resource names): empty when there is no name (name is optional); the whole name must be a machine-processable identifier',
+    },
+  ],
+  ['enableWhen.count() > 2 implies enableBehavior.exists()', { expression: 'enableWhen.count() > 1 implies enableBehavior.exists()', why: 'que-12: the rule is "more than one enableWhen" (corrected in R4B)' }],
+  ["operator = 'exists' implies (answer is Boolean)", { expression: "operator = 'exists' implies (answer is boolean)", why: 'que-7: the FHIR type is boolean; System.Boolean never matches an element (corrected in R5)' }],
+  [
+    'probability is decimal implies (probability as decimal) <= 100',
+    { expression: '(probability.exists() and (probability is decimal)) implies ((probability as decimal) <= 100)', why: 'ras-2: empty when there is no probability' },
+  ],
+  [
+    '($this as dateTime).toString().length() >= 8',
+    { expression: '$this is dateTime implies $this.toString().length() >= 10', why: 'vs-1: empty for a Period; "precise to the day" is YYYY-MM-DD, ten characters' },
+  ],
+  [
+    "path.matches('[^\\\\s\\\\.,:;\\\\\\'\"\\\\/|?!@#$%&*()\\\\[\\\\]{}]{1,64}(\\\\.[^\\\\s\\\\.,:;\\\\\\'\"\\\\/|?!@#$%&*()\\\\[\\\\]{}]{1,64}(\\\\[x\\\\])?(\\\\:[^\\\\s\\\\.]+)?)*')",
+    {
+      expression: "path.matches('^[^\\\\s.,:;\\'\"/|?!@#$%&*()\\\\[\\\\]{}]{1,64}(\\\\.[^\\\\s.,:;\\'\"/|?!@#$%&*()\\\\[\\\\]{}]{1,64}(\\\\[x\\\\])?(:[^\\\\s.]+)?)*$')",
+      why: 'eld-19: the regular expression is invalid in a Unicode regular expression (needless escapes), and must match the whole path',
+    },
+  ],
+  [
+    "path.matches('[A-Za-z][A-Za-z0-9]*(\\\\.[a-z][A-Za-z0-9]*(\\\\[x])?)*')",
+    { expression: "path.matches('^[A-Za-z][A-Za-z0-9]*(\\\\.[a-z][A-Za-z0-9]*(\\\\[x\\\\])?)*$')", why: 'eld-20: a lone ] is invalid in a Unicode regular expression, and the pattern must match the whole path' },
+  ],
+]);
 
 /**
  * What can be said about an expression on an object without evaluating it: `trueWhenAbsent`
@@ -37,7 +89,7 @@ export interface FastPath {
   emptyPaths: string[][] | undefined;
   /** The expression parsed for `interpret`, when it is within the small subset it handles. */
   ast: Ast | undefined;
-  special: 'ref-1' | 'dom-3' | undefined;
+  special: 'ref-1' | undefined;
 }
 
 /**
@@ -58,9 +110,8 @@ export interface CompiledInvariant {
   readonly base: string;
 }
 
-const REF_1 = "reference.startsWith('#').not() or (reference.substring(1).trace('url') in %rootResource.contained.id.trace('ids'))";
-const DOM_3 =
-  "contained.where((('#'+id in (%resource.descendants().reference | %resource.descendants().as(canonical) | %resource.descendants().as(uri) | %resource.descendants().as(url))) or descendants().where(reference = '#').exists() or descendants().where(as(canonical) = '#').exists() or descendants().where(as(canonical) = '#').exists()).not()).trace('unmatched', id).empty()";
+/** ref-1 as corrected (R4_ERRATA). */
+const REF_1 = "reference.exists() implies (reference = '#' or reference.startsWith('#').not() or (reference.substring(1) in %rootResource.contained.id))";
 
 /**
  * Element names that are a choice somewhere in R4 (`value`, `onset` …): the engine looks for
@@ -158,6 +209,15 @@ function existsTest(term: string): string | undefined {
   return chainHead(t);
 }
 
+/** The first name of `chain.exists()` or `chain.hasValue()`, which are false (not empty) when the chain is empty. */
+function booleanExistsTest(term: string): string | undefined {
+  const t = stripParens(term);
+  for (const suffix of ['.exists()', '.hasValue()']) {
+    if (t.endsWith(suffix)) return chainHead(t.slice(0, -suffix.length));
+  }
+  return undefined;
+}
+
 function stripParens(term: string): string {
   let t = term.trim();
   while (t.startsWith('(') && t.endsWith(')') && balanced(t.slice(1, -1))) t = t.slice(1, -1).trim();
@@ -188,8 +248,8 @@ function absentGroups(expr: string): string[][] {
   const e = stripParens(expr);
   const implies = splitTop(e, 'implies');
   if (implies.length === 2) {
-    // false or empty implies anything: true or empty, which `check` reads as satisfied
-    const head = existsTest(implies[0]);
+    // false implies anything: true (an empty left side is not enough: `{} implies x` is empty unless x is true)
+    const head = booleanExistsTest(implies[0]);
     return head === undefined ? [] : [[head]];
   }
   if (implies.length > 2) return [];
@@ -452,7 +512,7 @@ export function interpret(ast: Ast, obj: Json, base: string): Tri {
 
 /** What can be decided about `expression` without the engine. */
 export function fastPath(expression: string): FastPath | undefined {
-  const special = expression === REF_1 ? 'ref-1' : expression === DOM_3 ? 'dom-3' : undefined;
+  const special = expression === REF_1 ? 'ref-1' : undefined;
   let fast: FastPath;
   try {
     fast = {
@@ -513,9 +573,9 @@ export function fastAnswer(fast: FastPath, node: unknown, rootResource?: unknown
   if (typeof node !== 'object' || node === null || Array.isArray(node)) return undefined;
   const obj = node as Json;
   if (fast.special === 'ref-1') {
-    // a reference that is not local passes; so does none at all (`{} or …` is true or empty)
+    // a reference that is not local passes; so do none at all and '#' (the container)
     const ref = obj.reference;
-    if (typeof ref === 'string' && !ref.startsWith('#')) return true;
+    if (typeof ref === 'string' && (!ref.startsWith('#') || ref === '#')) return true;
     if (absent(obj, 'reference')) return true;
     if (typeof ref === 'string' && ref.length > 1) return localReference(ref.slice(1), rootResource);
   }
@@ -553,11 +613,10 @@ export function fastAnswer(fast: FastPath, node: unknown, rootResource?: unknown
     }
     return allEmpty;
   }
-  if (fast.special === 'dom-3') return containedReferenced(obj, resource);
   if (fast.ast !== undefined) {
     const result = interpret(fast.ast, obj, base);
-    // empty passes, as in check()
-    if (result !== undefined) return result === null ? true : result;
+    // empty fails, as in check()
+    if (result !== undefined) return result === null ? false : result;
   }
   return undefined;
 }
@@ -590,40 +649,6 @@ function plainPathEmpty(obj: Json, names: string[]): boolean | undefined {
   return current.length === 0;
 }
 
-/**
- * dom-3 on a resource whose every contained resource has an id that some `reference` below
- * the resource (%resource) points at as `#id`: true (every contained resource is referenced).
- * Undefined otherwise: the engine decides (other ways of referring, canonicals, the reverse).
- * Only properties the engine also walks are followed: no `_name` companions, no raw choice names.
- */
-function containedReferenced(node: Json, resource: unknown): boolean | undefined {
-  const contained = node.contained;
-  if (!Array.isArray(contained) || contained.length === 0) return undefined;
-  if (typeof resource !== 'object' || resource === null || Array.isArray(resource)) return undefined;
-  const wanted = new Set<string>();
-  for (const c of contained) {
-    if (typeof c !== 'object' || c === null || Array.isArray(c) || typeof (c as Json).id !== 'string') return undefined;
-    wanted.add(`#${(c as Json).id as string}`);
-  }
-  const refs = new Set<string>();
-  collectReferences(resource as Json, refs, true, 0);
-  for (const w of wanted) if (!refs.has(w)) return undefined;
-  return true;
-}
-
-function collectReferences(obj: Json, refs: Set<string>, root: boolean, depth: number): void {
-  if (depth > 100) return;
-  for (const k in obj) {
-    if (k.charCodeAt(0) === 95 || k === 'resourceType' || CHOICE_NAMES.has(k)) continue;
-    const v = obj[k];
-    if (!root && k === 'reference' && typeof v === 'string') refs.add(v);
-    if (typeof v !== 'object' || v === null) continue;
-    if (Array.isArray(v)) {
-      for (const x of v) if (typeof x === 'object' && x !== null && !Array.isArray(x)) collectReferences(x as Json, refs, false, depth + 1);
-    } else collectReferences(v as Json, refs, false, depth + 1);
-  }
-}
-
 interface Memo {
   inv: CompiledInvariant;
   resource: unknown;
@@ -643,10 +668,11 @@ export class InvariantEngine {
   }
 
   /** The compiled form of an expression on nodes whose definition path is `base`; compiled once. */
-  compile(base: string, expression: string): CompiledInvariant {
-    const k = `${base}\u0000${expression}`;
+  compile(base: string, published: string): CompiledInvariant {
+    const k = `${base}\u0000${published}`;
     let inv = this.compiled.get(k);
     if (inv === undefined) {
+      const expression = R4_ERRATA.get(published)?.expression ?? published;
       let fn: Compiled | null;
       try {
         fn = fhirpath.compile({ base, expression }, r4 as never, { resolveInternalTypes: true, traceFn: () => undefined } as never) as unknown as Compiled;
@@ -703,7 +729,8 @@ export class InvariantEngine {
       this.skipped.add(inv.expression);
       return undefined;
     }
-    if (!Array.isArray(result) || result.length === 0) return true;
+    // as the Java reference validator: an invariant holds when it evaluates to true; an empty result fails
+    if (!Array.isArray(result) || result.length === 0) return false;
     if (result.length === 1 && typeof result[0] === 'boolean') return result[0];
     return true;
   }

@@ -83,3 +83,76 @@ export function narrativeProblem(div: string, requireContent = false): string | 
   if (requireContent && !hasImage && decode(text).trim() === '') return 'txt-2: the narrative must have some non-whitespace content';
   return undefined;
 }
+
+export interface NarrativeLink {
+  element: string;
+  attribute: 'href' | 'src';
+  value: string;
+}
+
+/** The links of a narrative (`<a href>`, `<img src>`, decoded) and its anchors (`id` attributes, `<a name>`). */
+export function narrativeLinks(div: string): { links: NarrativeLink[]; anchors: string[] } {
+  const links: NarrativeLink[] = [];
+  const anchors: string[] = [];
+  TAG.lastIndex = 0;
+  for (let m = TAG.exec(div); m !== null; m = TAG.exec(div)) {
+    const name = m[2]?.toLowerCase();
+    if (name === undefined || m[1] === '/') continue;
+    const attrs = m[3];
+    if (attrs.trim() === '') continue;
+    ATTRIBUTE.lastIndex = 0;
+    for (let a = ATTRIBUTE.exec(attrs); a !== null; a = ATTRIBUTE.exec(attrs)) {
+      const attr = a[1].toLowerCase();
+      const raw = a[2];
+      if (raw === undefined) continue;
+      const value = decode(raw[0] === '"' || raw[0] === "'" ? raw.slice(1, -1) : raw).trim();
+      if (attr === 'id' || (name === 'a' && attr === 'name')) anchors.push(value);
+      else if ((name === 'a' && attr === 'href') || (name === 'img' && attr === 'src')) links.push({ element: name, attribute: attr, value });
+    }
+  }
+  return { links, anchors };
+}
+
+/**
+ * Every fragment a narrative link may point at inside `resource`: the ids of its elements (and
+ * of its contained resources), and the ids and `<a name>` anchors of its narratives.
+ */
+export function narrativeTargets(resource: Record<string, unknown>): Set<string> {
+  const ids = new Set<string>();
+  const visit = (v: unknown, depth: number): void => {
+    if (depth > 100 || typeof v !== 'object' || v === null) return;
+    if (Array.isArray(v)) {
+      for (const x of v) visit(x, depth + 1);
+      return;
+    }
+    for (const [k, x] of Object.entries(v)) {
+      if (k === 'id' && typeof x === 'string') ids.add(x);
+      else if (k === 'div' && typeof x === 'string') for (const a of narrativeLinks(x).anchors) ids.add(a);
+      else visit(x, depth + 1);
+    }
+  };
+  visit(resource, 0);
+  return ids;
+}
+
+/**
+ * The problems of a narrative's links (full validation): a hyperlink must not be empty; a link
+ * within the document (`#x`, on `<a>` or `<img>`) must have a target (`hasTarget`); and `urn:`
+ * and `cid:` are not schemes a browser can follow. (`javascript:` is txt-1's, above.)
+ */
+export function narrativeLinkProblems(div: string, hasTarget: (id: string) => boolean): string[] {
+  if (!div.includes('href') && !div.includes('src')) return [];
+  const problems: string[] = [];
+  for (const link of narrativeLinks(div).links) {
+    const v = link.value;
+    if (v === '') {
+      if (link.element === 'a') problems.push('A hyperlink in the narrative is empty');
+    } else if (v.startsWith('#')) {
+      if (v !== '#' && !hasTarget(v.slice(1))) problems.push(`The narrative's ${link.element === 'a' ? 'hyperlink' : 'image'} '${v}' does not resolve to anything in the resource`);
+    } else {
+      const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(v)?.[1]?.toLowerCase();
+      if (link.element === 'a' && (scheme === 'urn' || scheme === 'cid')) problems.push(`The narrative's hyperlink '${v}' uses the scheme '${scheme}:', which a browser cannot follow`);
+    }
+  }
+  return problems;
+}

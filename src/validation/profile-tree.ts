@@ -15,6 +15,8 @@ export interface Constraint {
   expression: string;
   /** The compiled expression (on the node's definition path), set on first use. */
   compiled?: CompiledInvariant;
+  /** For a choice element: compiled per type, on the typed path (`Observation.effectiveDateTime`), so that the engine knows the value's type. */
+  compiledByType?: Map<string, CompiledInvariant>;
   /** The message reported when it fails. */
   message: string;
 }
@@ -34,6 +36,8 @@ export class ProfileNode {
   readonly fixed: { key: string; value: unknown } | undefined;
   readonly pattern: { key: string; value: unknown } | undefined;
   readonly constraints: Constraint[];
+  /** The severity of dom-3 when the element carries it (checked natively, see contained-references.ts). */
+  readonly dom3: 'error' | 'warning' | undefined;
   readonly typeCodes: string[];
   readonly id: string;
   readonly sliceName: string | undefined;
@@ -41,6 +45,8 @@ export class ProfileNode {
   /** Type profiles declared on this element (e.g. the extension definition of an extension slice). */
   readonly typeProfiles: string[];
   readonly targetProfiles: string[];
+  /** How a referenced resource may be held (ElementDefinition.type.aggregation): contained, referenced, bundled; empty for any. */
+  readonly aggregation: string[];
   /** The JSON name of the `_name` companion (for non-choice elements). */
   readonly extKey: string;
   /** `extension` or `modifierExtension`. */
@@ -76,12 +82,15 @@ export class ProfileNode {
     this.constraints = (ed.constraint ?? [])
       .filter((c) => typeof c.expression === 'string' && !NATIVE_CONSTRAINTS.has(c.key))
       .map((c) => ({ key: c.key, severity: c.severity === 'error' ? 'error' : 'warning', human: c.human, expression: c.expression!, message: `Constraint failed: ${c.key}: '${c.human}'` }));
+    const dom3 = ed.constraint?.find((c) => c.key === 'dom-3');
+    this.dom3 = dom3 === undefined ? undefined : dom3.severity === 'error' ? 'error' : 'warning';
     this.typeCodes = (ed.type ?? []).map((t) => typeCode(t.code, t.extension));
     this.id = ed.id ?? ed.path;
     this.sliceName = typeof ed.sliceName === 'string' ? ed.sliceName : undefined;
     this.slicing = ed.slicing as ProfileNode['slicing'];
     this.typeProfiles = (ed.type ?? []).flatMap((t) => t.profile ?? []);
     this.targetProfiles = (ed.type ?? []).flatMap((t) => t.targetProfile ?? []);
+    this.aggregation = (ed.type ?? []).flatMap((t) => ((t as { aggregation?: string[] }).aggregation ?? []));
     this.extKey = `_${this.name}`;
     this.isExtension = this.name === 'extension' || this.name === 'modifierExtension';
     this.label = this.sliceName === undefined ? ed.path : `${ed.path}:${this.sliceName}`;

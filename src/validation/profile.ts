@@ -6,12 +6,18 @@
  * contained resources and Bundles), bindings and invariants. Structural checks (unknown
  * elements, JSON shapes, primitive formats) are structure.ts's job and are not repeated.
  */
-import { narrativeProblem } from './narrative.ts';
+import { narrativeLinkProblems, narrativeProblem, narrativeTargets } from './narrative.ts';
 import { ExtensionContexts } from './extension-context.ts';
 import type { Issue, IssueSeverity } from '../fhir/errors.ts';
 import type { ConformanceRegistry } from './conformance.ts';
-import type { InvariantEngine } from './invariants.ts';
-import { ProfileTrees, type ProfileNode } from './profile-tree.ts';
+import { unreferencedContained } from './contained-references.ts';
+import { attachmentProblem, codingSystemProblem, htmlTagProblem, identifierProblem, uriProblem, URI_TYPES, type Problem } from './element-rules.ts';
+
+/** The uri types (a module-level copy: this is read for every string value). */
+const URI_VALUE_TYPES: ReadonlySet<string> = new Set(URI_TYPES);
+import type { CompiledInvariant, InvariantEngine } from './invariants.ts';
+import { ProfileTrees, type Constraint, type ProfileNode } from './profile-tree.ts';
+import { indexBundle, resolveInBundle, restfulParts, type BundleIndex, type Resolution } from './bundle-references.ts';
 import { matchesSlice, valuesAt, type Item, type SliceContext } from './slicing.ts';
 import type { Terminology } from './terminology/index.ts';
 import { systemName } from './terminology/index.ts';
@@ -23,7 +29,18 @@ export interface ProfileValidatorOptions {
   mustSupport?: boolean;
   /** Severity for extensions whose definition is unknown. */
   unknownExtension?: 'error' | 'warning';
+  /** Extension URL prefixes whose unknown extensions are accepted (with a warning). */
+  allowedExtensionDomains?: string[];
+  /** Report strings that look like embedded HTML as errors. */
+  securityChecks?: boolean;
+  /** Report example URLs (example.org, acme.com) with this severity (default: not reported). */
+  exampleUrls?: 'error' | 'warning';
+  /** Severity of HTML tags in markdown (default information). */
+  htmlInMarkdown?: 'error' | 'warning' | 'information';
 }
+
+/** Example domains (RFC 2606 and the specification's acme.com), which data for real use should not refer to. */
+const EXAMPLE_URL = /^https?:\/\/([a-z0-9-]+\.)*(example\.(org|com|net)|acme\.(com|org))(:\d+)?(\/|$)/i;
 
 const PRIMITIVES = new Set([
   'boolean', 'integer', 'string', 'decimal', 'uri', 'url', 'canonical', 'base64Binary', 'instant', 'date', 'dateTime', 'time',
@@ -124,8 +141,10 @@ interface Walk {
   issues: Issue[];
   resource: Json;
   root: Json;
-  /** fullUrl → resource, for references inside a Bundle. */
-  bundle: Map<string, Json> | undefined;
+  /** The innermost Bundle being walked, for references inside it. */
+  bundle: BundleIndex | undefined;
+  /** The entry of `bundle` whose resource (or a resource contained in it) is being walked. */
+  entry: number | undefined;
   depth: number;
 }
 
@@ -147,7 +166,7 @@ export class ProfileValidator {
   validate(resource: Json, url: string): Issue[] | undefined {
     const tree = this.trees.byUrl(url);
     if (tree === undefined) return undefined;
-    const walk: Walk = { issues: [], resource, root: resource, bundle: undefined, depth: 0 };
+    const walk: Walk = { issues: [], resource, root: resource, bundle: undefined, entry: undefined, depth: 0 };
     if (tree.ed.path !== resource.resourceType) {
       return [this.issue('error', 'invalid', `The profile ${url} is for ${tree.ed.path}, not ${String(resource.resourceType)}`, String(resource.resourceType))];
     }
@@ -159,7 +178,7 @@ export class ProfileValidator {
   conforms(value: unknown, url: string, walk?: Walk): boolean {
     const tree = this.trees.byUrl(url);
     if (tree === undefined || !isObject(value)) return false;
-    const inner: Walk = { issues: [], resource: walk?.resource ?? value, root: walk?.root ?? value, bundle: walk?.bundle, depth: (walk?.depth ?? 0) + 1 };
+    const inner: Walk = { issues: [], resource: walk?.resource ?? value, root: walk?.root ?? value, bundle: walk?.bundle, entry: walk?.entry, depth: (walk?.depth ?? 0) + 1 };
     if (typeof value.resourceType === 'string') {
       if (tree.ed.path !== value.resourceType) return false;
       this.resourceWalk(value, tree, value.resourceType, { ...inner, resource: value });
@@ -177,12 +196,9 @@ export class ProfileValidator {
 
   private resourceWalk(resource: Json, tree: ProfileNode, path: string, outer: Walk): void {
     const walk: Walk = { ...outer, resource };
-    if (resource.resourceType === 'Bundle' && Array.isArray(resource.entry)) {
-      const map = new Map<string, Json>();
-      for (const e of resource.entry as Json[]) {
-        if (isObject(e) && typeof e.fullUrl === 'string' && isObject(e.resource)) map.set(e.fullUrl, e.resource);
-      }
-      walk.bundle = map;
+    if (resource.resourceType === 'Bundle') {
+      walk.bundle = indexBundle(resource);
+      walk.entry = undefined;
     }
     this.element({ value: resource, ext: undefined, type: String(resource.resourceType), path, key: '' }, tree, walk);
     outer.issues = walk.issues;
@@ -202,20 +218,30 @@ export class ProfileValidator {
       this.report(walk, 'error', 'invariant', `Constraint failed: ele-1: 'All FHIR elements must have a @value or children'`, item.path);
     }
     if (type === 'Coding' && isObject(value)) this.checkCoding(value, item.path, walk);
-    if (type === 'Reference' && isObject(value) && node.targetProfiles.length) this.checkReference(value, node, item.path, walk);
+    if (typeof value === 'string' && type !== undefined && (URI_VALUE_TYPES.has(type) || type === 'markdown' || this.options.securityChecks === true)) this.checkPrimitiveValue(value, type, node, item.path, walk);
+    else if (type === 'Identifier' && isObject(value)) this.problem(identifierProblem(value), item.path, walk);
+    else if (type === 'Attachment' && isObject(value)) this.problem(attachmentProblem(value), item.path, walk);
+    if (type === 'Reference' && isObject(value) && (node.targetProfiles.length > 0 || node.aggregation.length > 0 || walk.bundle !== undefined)) this.checkReference(value, node, item.path, walk);
     if (type === 'Extension' && isObject(value)) this.checkExtensionShape(value, item.path, walk);
     if (type === 'xhtml' && typeof value === 'string') {
       // txt-1 (safety) is checked structurally on every write; txt-2 (content) here
       const problem = this.narrative(value);
       if (problem?.startsWith('txt-2')) this.report(walk, 'error', 'invariant', `Constraint failed: ${problem}`, item.path);
+      this.checkNarrativeLinks(value, item.path, walk);
     }
     const constraints = node.constraints;
     if (constraints.length > 0 && (value !== undefined || item.ext !== undefined)) {
       const target = value ?? item.ext;
       for (let i = 0; i < constraints.length; i++) {
         const c = constraints[i];
-        const ok = this.invariants.checkCompiled((c.compiled ??= this.invariants.compile(node.ed.path, c.expression)), target, walk.resource, walk.root);
+        const ok = this.invariants.checkCompiled(this.compiled(c, node, item.type), target, walk.resource, walk.root);
         if (ok === false) this.report(walk, c.severity, 'invariant', c.message, item.path);
+      }
+    }
+    if (node.dom3 !== undefined && isObject(value) && Array.isArray(value.contained)) {
+      for (const i of unreferencedContained(value, walk.resource)) {
+        const id = String((value.contained as Json[])[i].id);
+        this.report(walk, node.dom3, 'invariant', `Constraint failed: dom-3: the contained resource '${id}' is not referred to from elsewhere in the resource, and does not refer to the resource`, `${item.path}.contained[${i}]`);
       }
     }
     // children: the node's own, else those of its type profile or base type
@@ -250,6 +276,15 @@ export class ProfileValidator {
       return;
     }
     this.children(obj, node, item.path, walk);
+  }
+
+  /** A constraint compiled for the node, on the typed path for a choice element's item (`Observation.effectiveDateTime`). */
+  private compiled(c: Constraint, node: ProfileNode, type: string | undefined): CompiledInvariant {
+    if (!node.choice || type === undefined) return (c.compiled ??= this.invariants.compile(node.ed.path, c.expression));
+    const byType = (c.compiledByType ??= new Map());
+    let inv = byType.get(type);
+    if (inv === undefined) byType.set(type, (inv = this.invariants.compile(`${node.ed.path.slice(0, -3)}${capitalize(type)}`, c.expression)));
+    return inv;
   }
 
   private readonly typeRoots = new Map<string, ProfileNode | null>();
@@ -298,9 +333,14 @@ export class ProfileValidator {
     const tree = this.trees.type(type);
     if (tree === undefined) return;
     walk.depth++;
-    // a resource in Parameters is its own root; contained resources and Bundle entries keep the outer one, as the Java validator does
-    const ownRoot = /\.parameter\[\d+\](\.part\[\d+\])*\.resource$/.test(path);
-    const inner: Walk = { ...walk, resource: value, root: ownRoot ? value : walk.root };
+    // %rootResource: a Bundle entry's resource (or outcome) and a resource in Parameters are their own; a contained resource's is its container
+    const entry = /\.entry\[(\d+)\]\.(resource|response\.outcome)$/.exec(path);
+    const ownRoot = entry !== null || /\.parameter\[\d+\](\.part\[\d+\])*\.resource$/.test(path);
+    const inner: Walk = { ...walk, resource: value, root: ownRoot ? value : walk.resource };
+    if (type === 'Bundle') {
+      inner.bundle = indexBundle(value);
+      inner.entry = undefined;
+    } else if (entry !== null && walk.bundle !== undefined && walk.resource === walk.bundle.bundle) inner.entry = Number(entry[1]);
     this.element({ value, ext: undefined, type, path, key: '' }, tree, inner);
     const meta = value.meta;
     if (isObject(meta) && Array.isArray(meta.profile)) {
@@ -340,6 +380,8 @@ export class ProfileValidator {
       const present = masked ? ((c < 30 ? m0 >> c : c < 60 ? m1 >> (c - 30) : m2 >> (c - 60)) & 1) === 1 : hasElement(obj, child);
       if (!present) {
         if (child.min > 0 && child.checkMin) this.cardinality(child, 0, path, walk);
+        // each slice the profile requires is missing too
+        for (const slice of child.slices) if (slice.min > 0) this.cardinality(slice, 0, path, walk);
         if (this.options.mustSupport && child.ed.mustSupport === true && node.sd.derivation === 'constraint') {
           this.report(walk, 'information', 'informational', `${child.ed.path} is marked mustSupport in ${node.sd.url} but is absent`, `${path}.${child.name}`);
         }
@@ -422,16 +464,22 @@ export class ProfileValidator {
     this.element(item, node, walk);
     if (typeof url !== 'string') return;
     if (!/^[a-z][a-z0-9+.-]*:/i.test(url)) {
-      // a relative url names a sub-extension, so is only allowed inside a complex extension
+      // a relative url names a sub-extension, so is only allowed inside a complex extension, which must define it
       if (!/(extension|modifierExtension)\[\d+\]\.(extension|modifierExtension)\[\d+\]$/.test(item.path)) {
         this.report(walk, 'error', 'structure', `Extension.url must be an absolute URL; found '${url}'`, item.path);
+      } else if (node.slices.length > 0 && node.sd.type === 'Extension' && node.sd.derivation === 'constraint') {
+        this.report(walk, 'error', 'structure', `The sub-extension '${url}' is not defined by the extension ${node.sd.url} (it defines ${node.slices.map((sl) => sl.sliceName).join(', ')})`, item.path);
       }
       return;
     }
     const tree = this.trees.byUrl(url);
     if (tree === undefined) {
       // cross-version extensions, HL7 tool extensions and example domains are tolerated, as by the Java validator
-      const tolerated = XVER_EXTENSION.test(url) || /^https?:\/\/(hl7\.org\/fhir\/(tools|test)\/|([a-z0-9-]+\.)?example\.(org|com)\/)/.test(url);
+      const tolerated =
+        XVER_EXTENSION.test(url) ||
+        /^https?:\/\/hl7\.org\/fhir\/(tools|test)\//.test(url) ||
+        (this.options.exampleUrls === undefined && /^https?:\/\/([a-z0-9-]+\.)?example\.(org|com)\//.test(url)) ||
+        (this.options.allowedExtensionDomains ?? []).some((d) => url.startsWith(d));
       const severity = tolerated ? 'warning' : (this.options.unknownExtension ?? 'error');
       this.report(walk, severity, severity === 'error' ? 'structure' : 'not-found', `The extension ${url} is not known${severity === 'error' ? ', and is not allowed here' : ', so it was not checked'}`, item.path);
       return;
@@ -464,6 +512,20 @@ export class ProfileValidator {
     return this.lastDivProblem;
   }
 
+  private readonly anchorCache = new WeakMap<Json, Set<string>>();
+
+  private anchorsOf(resource: Json): Set<string> {
+    let found = this.anchorCache.get(resource);
+    if (found === undefined) this.anchorCache.set(resource, (found = narrativeTargets(resource)));
+    return found;
+  }
+
+  /** Narrative links (narrative.ts): a link within the document has its target in the resource, or else in its Bundle. */
+  private checkNarrativeLinks(div: string, path: string, walk: Walk): void {
+    const problems = narrativeLinkProblems(div, (id) => this.anchorsOf(walk.resource).has(id) || (walk.bundle !== undefined && this.anchorsOf(walk.bundle.bundle).has(id)));
+    for (const message of problems) this.report(walk, 'error', 'invalid', message, path);
+  }
+
   private checkExtensionShape(ext: Json, path: string, walk: Walk): void {
     const hasValue = Object.keys(ext).some((k) => k.startsWith('value') || k.startsWith('_value'));
     const hasExtensions = Array.isArray(ext.extension) && ext.extension.length > 0;
@@ -483,7 +545,62 @@ export class ProfileValidator {
     }
   }
 
+  /** Reports a problem found by element-rules.ts at `path` (plus the part it names). */
+  private problem(p: Problem | undefined, path: string, walk: Walk): void {
+    if (p !== undefined) this.report(walk, p.severity, p.code, p.message, p.at === undefined ? path : `${path}${p.at}`);
+  }
+
+  /** Rules on a primitive's value beyond its format: uris (element-rules.ts), and by policy embedded HTML and example URLs. */
+  private checkPrimitiveValue(value: string, type: string, node: ProfileNode, path: string, walk: Walk): void {
+    if (URI_VALUE_TYPES.has(type)) {
+      const p = node.ed.path;
+      const defining = p.endsWith('.url') && p.length === String(walk.resource.resourceType).length + 4 && p.startsWith(String(walk.resource.resourceType));
+      this.problem(uriProblem(value, type, defining, walk.root !== walk.resource), path, walk);
+      if (type === 'canonical' && node.targetProfiles.length > 0) this.checkCanonicalTarget(value, node, path, walk);
+      if (this.options.exampleUrls !== undefined && !defining && EXAMPLE_URL.test(value)) {
+        this.report(walk, this.options.exampleUrls, 'invalid', `Example URLs are not allowed here (${value})`, path);
+      }
+    } else if (type === 'markdown') {
+      this.problem(htmlTagProblem(value, this.options.securityChecks ? 'error' : (this.options.htmlInMarkdown ?? 'information'), !this.options.securityChecks), path, walk);
+    } else if (this.options.securityChecks && type !== 'xhtml') {
+      this.problem(htmlTagProblem(value, 'error', false), path, walk);
+    }
+  }
+
+  /** A canonical reference to a resource known here must be to one of the types the element allows. */
+  private checkCanonicalTarget(value: string, node: ProfileNode, path: string, walk: Walk): void {
+    if (value.startsWith('#')) return;
+    const found = this.registry.canonicalResourceType(value);
+    if (found === undefined) return;
+    const allowed = new Set<string>();
+    for (const url of node.targetProfiles) {
+      const sd = this.registry.structureDefinition(url);
+      if (sd === undefined) return;
+      allowed.add(sd.type);
+    }
+    if (allowed.has('Resource') || allowed.has(found)) return;
+    this.report(walk, 'error', 'structure', `The canonical '${value}' refers to a ${found}, but must refer to a ${[...allowed].join(' or ')}`, path);
+  }
+
+  private readonly systemProblems = new Map<string, Problem | null>();
+  private systemProblemsGeneration = -1;
+
+  /** codingSystemProblem for a system, remembered (per registry generation, bounded). */
+  private codingSystem(system: string): Problem | undefined {
+    if (this.systemProblemsGeneration !== this.registry.generation || this.systemProblems.size > 5000) {
+      this.systemProblems.clear();
+      this.systemProblemsGeneration = this.registry.generation;
+    }
+    let p = this.systemProblems.get(system);
+    if (p === undefined) {
+      p = codingSystemProblem(system, this.registry.valueSet(system) !== undefined && this.registry.codeSystem(system) === undefined) ?? null;
+      this.systemProblems.set(system, p);
+    }
+    return p ?? undefined;
+  }
+
   private checkCoding(coding: Json, path: string, walk: Walk): void {
+    if (typeof coding.system === 'string') this.problem(this.codingSystem(coding.system), path, walk);
     if (typeof coding.system !== 'string' || typeof coding.code !== 'string') return;
     const check = this.terminology.inCodeSystem(coding.system, coding.code, typeof coding.display === 'string' ? coding.display : undefined);
     if (check.status === 'invalid') this.report(walk, 'error', 'code-invalid', check.message, `${path}.code`);
@@ -543,25 +660,57 @@ export class ProfileValidator {
     if (reference.startsWith('#')) {
       const id = reference.slice(1);
       const contained = walk.resource.contained;
-      if (id === '') return walk.resource;
+      if (id === '') return walk.root !== walk.resource ? walk.root : undefined;
       if (Array.isArray(contained)) return (contained as Json[]).find((c) => isObject(c) && c.id === id);
+      // a contained resource refers to its siblings through its container
+      const container = walk.root.contained;
+      if (walk.root !== walk.resource && Array.isArray(container)) return (container as Json[]).find((c) => isObject(c) && c.id === id);
       return undefined;
     }
-    return walk.bundle?.get(reference);
+    if (walk.bundle === undefined) return undefined;
+    const r = resolveInBundle(walk.bundle, reference, walk.entry, this.isResourceType);
+    return r.status === 'found' ? walk.bundle.entries[r.entry].resource : undefined;
   }
 
+  private readonly isResourceType = (t: string): boolean => this.registry.defs.isResourceType(t);
+
+  /**
+   * A Reference: resolved inside the resource (contained) or its Bundle, where the Bundle's rules
+   * are checked (ambiguous, malformed and unresolvable relative references); its type against the
+   * element's target profiles (and the resolved resource against constrained ones); and the
+   * element's aggregation modes (contained, referenced, bundled).
+   */
   private checkReference(ref: Json, node: ProfileNode, path: string, walk: Walk): void {
     const reference = ref.reference;
     if (typeof reference !== 'string') return;
+    const at = `${path}.reference`;
+    if (this.options.exampleUrls !== undefined && EXAMPLE_URL.test(reference)) this.report(walk, this.options.exampleUrls, 'invalid', `Example URLs are not allowed here (${reference})`, at);
+    let target: Json | undefined;
+    let where: 'contained' | 'bundled' | 'referenced';
+    if (reference.startsWith('#')) {
+      where = 'contained';
+      target = this.resolve(reference, walk);
+    } else {
+      where = 'referenced';
+      if (walk.bundle !== undefined) {
+        const r = resolveInBundle(walk.bundle, reference, walk.entry, this.isResourceType);
+        if (r.status === 'found') {
+          where = 'bundled';
+          target = walk.bundle.entries[r.entry].resource;
+        } else this.bundleResolutionProblem(r, reference, at, walk);
+      }
+    }
     let type: string | undefined;
-    const target = this.resolve(reference, walk);
-    if (target !== undefined) type = String(target.resourceType);
-    else {
-      const m = /^(?:https?:\/\/[^?#]*\/)?([A-Z][A-Za-z]+)\/[A-Za-z0-9\-.]{1,64}(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/.exec(reference);
-      if (m !== null && this.registry.defs.isResourceType(m[1])) type = m[1];
+    if (target !== undefined) {
+      type = String(target.resourceType);
+      const named = where === 'bundled' ? restfulParts(reference.replace(/#.*$/, ''), this.isResourceType)?.type : undefined;
+      if (named !== undefined && named !== type) this.report(walk, 'error', 'structure', `The reference '${reference}' names a ${named}, but the resource it resolves to in the Bundle is a ${type}`, at);
+    } else type = restfulParts(reference, this.isResourceType)?.type;
+    if (node.aggregation.length > 0 && !node.aggregation.includes(where) && !(where === 'bundled' && node.aggregation.includes('referenced'))) {
+      this.report(walk, 'error', 'structure', `The reference '${reference}' is ${where === 'contained' ? 'to a contained resource' : where === 'bundled' ? 'to a resource in the Bundle' : 'to a resource outside the resource and its Bundle'}, which the aggregation of ${node.label} does not allow (${node.aggregation.join(', ')})`, at);
     }
     if (type === undefined && typeof ref.type === 'string') type = ref.type;
-    if (type === undefined) return;
+    if (type === undefined || node.targetProfiles.length === 0) return;
     const allowed = new Set<string>();
     for (const url of node.targetProfiles) {
       const sd = this.registry.structureDefinition(url);
@@ -572,12 +721,34 @@ export class ProfileValidator {
       if (target !== undefined) {
         const profiles = node.targetProfiles.filter((u) => this.registry.structureDefinition(u)?.derivation === 'constraint');
         if (profiles.length > 0 && walk.depth < 3 && !profiles.some((u) => this.conforms(target, u, walk))) {
-          this.report(walk, 'error', 'structure', `The resource ${reference} does not conform to any of the target profiles ${profiles.join(', ')}`, `${path}.reference`);
+          this.report(walk, 'error', 'structure', `The resource ${reference} does not conform to any of the target profiles ${profiles.join(', ')}`, at);
         }
       }
       return;
     }
-    this.report(walk, 'error', 'structure', `The type '${type}' of the reference '${reference}' is not allowed here (allowed: ${[...allowed].join(', ')})`, `${path}.reference`);
+    this.report(walk, 'error', 'structure', `The type '${type}' of the reference '${reference}' is not allowed here (allowed: ${[...allowed].join(', ')})`, at);
+  }
+
+  /** Problems of a reference that the Bundle's rules do not resolve (not-found is only reported when an entry seems meant). */
+  private bundleResolutionProblem(r: Resolution, reference: string, at: string, walk: Walk): void {
+    const bundle = walk.bundle!;
+    switch (r.status) {
+      case 'multiple':
+        this.report(walk, 'error', 'structure', `The reference '${reference}' matches ${r.entries.length} entries of the Bundle (entry ${r.entries.join(', ')}), so it is ambiguous`, at);
+        break;
+      case 'bad-format':
+        this.report(walk, 'error', 'structure', `The relative reference '${reference}' in a Bundle must have the form [type]/[id]${bundle.type === 'transaction' || bundle.type === 'batch' ? ' or be a search URL ([type]?[parameters])' : ''}`, at);
+        break;
+      case 'no-base':
+        this.report(walk, 'error', 'structure', `The relative reference '${reference}' cannot be resolved: the Bundle entry it is in has no fullUrl`, at);
+        break;
+      case 'not-found':
+        if (r.similar.length > 0) {
+          const e = bundle.entries[r.similar[0]];
+          this.report(walk, 'warning', 'not-found', `The reference '${reference}' does not resolve to an entry of the Bundle by its rules (https://hl7.org/fhir/R4/bundle.html#references), though entry ${r.similar[0]} (${e.fullUrl ?? 'no fullUrl'}) has that type and id`, at);
+        }
+        break;
+    }
   }
 }
 

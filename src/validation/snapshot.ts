@@ -13,6 +13,8 @@ import type { ElementDefinition, StructureDefinition } from '../fhir/definitions
 export interface SnapshotSource {
   snapshot(url: string): StructureDefinition | undefined;
   type(name: string): StructureDefinition | undefined;
+  /** A definition as stored, without generating its snapshot (for checks on type profiles). */
+  structureDefinition?(url: string): StructureDefinition | undefined;
 }
 
 export class SnapshotError extends Error {
@@ -64,6 +66,8 @@ class Builder {
   private readonly aliases = new Map<string, string>();
   /** Elements as they were before the differential changed them: slices start from these. */
   private readonly original = new Map<string, ElementDefinition>();
+  /** Ids of the slices this differential creates (not in the base). */
+  readonly created = new Set<string>();
 
   constructor(
     private readonly url: string,
@@ -116,7 +120,7 @@ class Builder {
       const name = elementName(segment);
       let head = `${current}.${name}`;
       if (!this.byId.has(head)) {
-        if (!this.hasChildren(current)) this.expand(current);
+        if (!this.hasChildren(current)) this.expand(current, name);
         if (!this.byId.has(head)) {
           const choice = this.choiceAlias(current, name);
           if (choice === undefined) this.fail(`no element ${head} for differential element ${rawId}`);
@@ -178,13 +182,12 @@ class Builder {
       else break;
     }
     const copies: ElementDefinition[] = [];
-    // a slice starts as the sliced element constrained so far, but with the base cardinality
+    // a slice starts as the sliced element constrained so far, with its base maximum and no minimum
+    // (the sliced element's minimum is for all its slices together)
     const root = clone(base);
     const original = this.original.get(head);
-    if (original !== undefined) {
-      root.min = original.min;
-      root.max = original.max;
-    }
+    root.min = 0;
+    if (original !== undefined) root.max = original.max;
     delete root.slicing;
     root.id = id;
     root.sliceName = sliceName;
@@ -203,11 +206,16 @@ class Builder {
     for (const c of copies) {
       this.byId.set(c.id!, c);
       this.original.set(c.id!, clone(c));
+      this.created.add(c.id!);
     }
   }
 
-  /** Adds the children of an element's type (or its type profile, or the element it refers to) after it. */
-  private expand(id: string): void {
+  /**
+   * Adds the children of an element's type (or its type profile, or the element it refers to)
+   * after it. An element of several types can be walked into for `id` and `extension`, which
+   * every type has (from Element).
+   */
+  private expand(id: string, child?: string): void {
     const element = this.byId.get(id)!;
     let children: ElementDefinition[];
     let fromId: string;
@@ -223,9 +231,10 @@ class Builder {
       children = children.filter((e) => (e.id ?? e.path).startsWith(target + '.'));
     } else {
       const codes = new Set((element.type ?? []).map((t) => t.code));
-      if (codes.size !== 1) this.fail(`cannot walk into ${id}: it has ${codes.size === 0 ? 'no type' : 'several types'}`);
-      const type = element.type![0];
-      const profiles = (element.type ?? []).flatMap((t) => t.profile ?? []);
+      const shared = codes.size > 1 && (child === 'id' || child === 'extension');
+      if (codes.size !== 1 && !shared) this.fail(`cannot walk into ${id}: it has ${codes.size === 0 ? 'no type' : 'several types'}`);
+      const type = shared ? { code: 'Element' } : element.type![0];
+      const profiles = shared ? [] : (element.type ?? []).flatMap((t) => t.profile ?? []);
       let sd: StructureDefinition | undefined;
       if (profiles.length === 1) sd = this.source.snapshot(profiles[0]);
       if (sd === undefined) sd = this.source.type(type.code);
@@ -248,6 +257,53 @@ class Builder {
       this.original.set(c.id!, clone(c));
     }
   }
+}
+
+const cardinality = (max: string | undefined): number => (max === undefined || max === '*' ? Infinity : Number(max));
+const ANY_RESOURCE = new Set(['Resource', 'DomainResource']);
+
+/**
+ * A differential may only constrain what it derives from (profiling.html#constraining): narrower
+ * cardinality; types among the base's (a resource type where the base allows any resource); a
+ * fixed or pattern value of one of the element's types; type profiles of the type they are on;
+ * and mustSupport, once set, kept. Throws when the differential breaks one of these.
+ */
+/** The FHIR type a type code stands for (`http://hl7.org/fhirpath/System.String` with its fhir-type extension: uri). */
+function fhirType(t: NonNullable<ElementDefinition['type']>[number]): string {
+  if (!t.code.startsWith('http://hl7.org/fhirpath/System.')) return t.code;
+  for (const e of (t.extension ?? []) as { url?: string; valueUrl?: string; valueUri?: string }[]) {
+    if (e.url === 'http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type') return e.valueUrl ?? e.valueUri ?? 'string';
+  }
+  return 'string';
+}
+
+function checkConstraint(url: string, id: string, target: ElementDefinition, diff: ElementDefinition, source: SnapshotSource, inBase: boolean): void {
+  const fail = (message: string): never => {
+    throw new SnapshotError(url, `${id}: ${message}`);
+  };
+  // (a slice may require fewer than the element it slices: that minimum is for all the slices together)
+  if (inBase && typeof diff.min === 'number' && typeof target.min === 'number' && diff.min < target.min) fail(`min ${diff.min} is below the base's ${target.min}`);
+  if (typeof diff.max === 'string' && cardinality(diff.max) > cardinality(target.max)) fail(`max ${diff.max} is above the base's ${target.max}`);
+  const baseCodes = new Set((target.type ?? []).map(fhirType));
+  const codes = (diff.type ?? target.type ?? []).map(fhirType);
+  if (diff.type !== undefined && baseCodes.size > 0) {
+    for (const t of diff.type) {
+      const allowed = baseCodes.has(t.code) || ([...baseCodes].some((b) => ANY_RESOURCE.has(b)) && source.type(t.code)?.kind === 'resource');
+      if (!allowed) fail(`the type ${t.code} is not one the base allows (${[...baseCodes].join(', ')})`);
+      // (on a Reference, old profiles put the target in profile rather than targetProfile)
+      for (const p of t.code === 'Reference' ? [] : (t.profile ?? [])) {
+        const sd = source.structureDefinition?.(p);
+        if (sd !== undefined && sd.type !== t.code && !(ANY_RESOURCE.has(t.code) && source.type(sd.type)?.kind === 'resource')) fail(`the profile ${p} is for ${sd.type}, not ${t.code}`);
+      }
+    }
+  }
+  for (const key of Object.keys(diff)) {
+    const m = /^(fixed|pattern)([A-Z].*)$/.exec(key);
+    if (m === null || codes.length === 0) continue;
+    const type = m[2];
+    if (!codes.some((c) => c.toLowerCase() === type.toLowerCase())) fail(`${key} is not a value of the element's type (${codes.join(', ')})`);
+  }
+  if (inBase && target.mustSupport === true && diff.mustSupport === false) fail('mustSupport is true in the base, so a profile cannot make it false');
 }
 
 function merge(target: ElementDefinition, diff: ElementDefinition): void {
@@ -277,6 +333,17 @@ function merge(target: ElementDefinition, diff: ElementDefinition): void {
   }
 }
 
+/**
+ * Does an element id (with slice names) name the element at `path`? Segment by segment, a
+ * choice may be named by one of its types (`value[x]` for `valueQuantity`).
+ */
+function idMatchesPath(id: string, path: string): boolean {
+  const a = idSegments(id).map(elementName);
+  const b = path.split('.');
+  if (a.length !== b.length) return false;
+  return a.every((x, i) => x === b[i] || (x.endsWith('[x]') && b[i].startsWith(x.slice(0, -3)) && /^[A-Z]/.test(b[i].slice(x.length - 3))));
+}
+
 /** Ids for differential elements that have only paths: slices in force carry over to their children. */
 function diffIds(elements: ElementDefinition[]): string[] {
   const context = new Map<string, string>(); // path → id of the slice being defined there
@@ -288,13 +355,41 @@ function diffIds(elements: ElementDefinition[]): string[] {
         break;
       }
     }
-    if (e.id !== undefined) id = e.id;
+    // the id, unless it names another element than the path does (then the path decides, and may fail to locate)
+    // (an id without a slice name for an element that defines a slice names the sliced element: the path and sliceName decide)
+    const namesSlice = typeof e.sliceName !== 'string' || (idSegments(e.id ?? '').at(-1) ?? '').includes(':');
+    if (e.id !== undefined && idMatchesPath(e.id, e.path) && namesSlice) id = e.id;
     else if (typeof e.sliceName === 'string') id = `${id}:${e.sliceName}`;
     if (typeof e.sliceName === 'string') context.set(e.path, id);
     else if (e.id === undefined) context.delete(e.path);
     for (const path of [...context.keys()]) if (path.startsWith(e.path + '.') && !id.includes(':')) context.delete(path);
     return id;
   });
+}
+
+/**
+ * Slices of a choice element are by type (profiling.html#choice): its slicing is by `type` on
+ * `$this` unless it says otherwise; and as a single choice holds one value, a type slice that is
+ * required makes the choice required and of that type alone (two required type slices cannot be).
+ */
+function typeSlices(elements: ElementDefinition[], url: string): void {
+  for (const e of elements) {
+    if (!e.path.endsWith('[x]') || e.sliceName !== undefined || e.slicing === undefined) continue;
+    const slicing = e.slicing as { discriminator?: { type: string; path: string }[] };
+    if (slicing.discriminator === undefined || slicing.discriminator.length === 0) slicing.discriminator = [{ type: 'type', path: '$this' }];
+    if (e.max !== '1') continue;
+    const required = elements.filter((x) => x.path === e.path && typeof x.sliceName === 'string' && x.id === `${e.id}:${x.sliceName}` && (x.min ?? 0) >= 1);
+    if (required.length > 1) throw new SnapshotError(url, `${e.id}: ${required.map((x) => x.sliceName).join(' and ')} are both required, but ${e.path} holds one value`);
+    if (required.length === 1) {
+      e.min = Math.max(e.min ?? 0, 1);
+      const codes = new Set((required[0].type ?? []).map((t) => t.code));
+      if (codes.size === 0) continue;
+      e.type = (e.type ?? []).filter((t) => codes.has(t.code));
+      (e.slicing as { rules?: string }).rules = 'closed';
+      const other = elements.find((x) => x !== required[0] && x.path === e.path && typeof x.sliceName === 'string' && x.id === `${e.id}:${x.sliceName}` && (x.type ?? []).some((t) => !codes.has(t.code)));
+      if (other !== undefined) throw new SnapshotError(url, `${e.id}: the slice ${required[0].sliceName} is required, so ${e.path} can only be a ${[...codes].join(' or ')}, and the slice ${other.sliceName} cannot be`);
+    }
+  }
 }
 
 /** The profile with a snapshot made from its base definition and differential. Does not modify `sd`. */
@@ -313,8 +408,10 @@ export function generateSnapshot(sd: StructureDefinition, source: SnapshotSource
   const ids = diffIds(diff);
   for (let i = 0; i < diff.length; i++) {
     const target = builder.locate(ids[i]);
+    checkConstraint(sd.url, ids[i], target, diff[i], source, !builder.created.has(target.id!));
     merge(target, diff[i]);
   }
+  typeSlices(builder.elements, sd.url);
   const root = builder.elements[0];
   if (root !== undefined && sd.type === 'Extension') {
     const url = builder.get(`${root.id}.url`);

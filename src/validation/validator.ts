@@ -7,7 +7,8 @@
  */
 import type { Definitions } from '../fhir/definitions.ts';
 import type { Issue } from '../fhir/errors.ts';
-import { checkBundle } from './bundle-rules.ts';
+import { nestedBundles } from './bundle-rules.ts';
+import { checkResourceRules } from './resource-rules.ts';
 import { ConformanceRegistry, loadR4ConformanceResources, type CanonicalResource } from './conformance.ts';
 import { InvariantEngine } from './invariants.ts';
 import { addPackage, loadPackage, UKCORE_PACKAGE_DIR, type FhirPackage } from './packages.ts';
@@ -25,6 +26,14 @@ export interface ValidationPolicy {
   mustSupport?: boolean;
   /** Severity of extensions with unknown definitions (default: error for hl7.org/fhir, else warning). */
   unknownExtension?: 'error' | 'warning';
+  /** Extensions whose URL starts with one of these are accepted without a definition (a warning, not an error). */
+  allowedExtensionDomains?: string[];
+  /** Report strings that look like embedded HTML (a script-injection risk) as errors (default false). */
+  securityChecks?: boolean;
+  /** Severity of example URLs (example.org, acme.com) in references, canonicals and extension URLs (default: accepted without comment). */
+  exampleUrls?: 'error' | 'warning';
+  /** Severity of HTML tags in markdown (default information). */
+  htmlInMarkdown?: 'error' | 'warning' | 'information';
 }
 
 export interface ValidatorOptions {
@@ -76,7 +85,14 @@ export function createValidator(options: ValidatorOptions): Validator {
   const terminology = new Terminology(registry, UK_SYSTEM_ALIASES);
   const invariants = new InvariantEngine();
   const structure = createStructureValidator(options.defs);
-  const profiles = new ProfileValidator(registry, terminology, invariants, { mustSupport: policy.mustSupport, unknownExtension: policy.unknownExtension });
+  const profiles = new ProfileValidator(registry, terminology, invariants, {
+    mustSupport: policy.mustSupport,
+    unknownExtension: policy.unknownExtension,
+    allowedExtensionDomains: policy.allowedExtensionDomains,
+    securityChecks: policy.securityChecks,
+    exampleUrls: policy.exampleUrls,
+    htmlInMarkdown: policy.htmlInMarkdown,
+  });
   for (const [type, urls] of Object.entries(policy.requireProfiles ?? {})) {
     for (const url of urls) {
       const sd = registry.structureDefinition(url);
@@ -87,6 +103,7 @@ export function createValidator(options: ValidatorOptions): Validator {
   }
 
   const isResourceType = (t: string): boolean => options.defs.isResourceType(t);
+  const rules = { registry, terminology };
 
   return {
     registry,
@@ -97,10 +114,12 @@ export function createValidator(options: ValidatorOptions): Validator {
       if (issues.some((i) => i.code === 'invalid' && i.expression?.[0]?.endsWith('resourceType')) || typeof resource !== 'object' || resource === null) return issues;
       const r = resource as Record<string, unknown>;
       const type = String(r.resourceType);
-      if (type === 'Bundle') issues.push(...checkBundle(r, isResourceType, opts.core !== false));
+      // Bundle rules, for the resource and any Bundle inside it
+      nestedBundles(r, type, isResourceType, opts.core !== false, issues);
       if (opts.core !== false) {
         const base = profiles.validate(r, `http://hl7.org/fhir/StructureDefinition/${type}`);
         if (base !== undefined) issues.push(...base);
+        issues.push(...checkResourceRules(r, rules));
       }
       const claimed = Array.isArray((r.meta as { profile?: unknown } | undefined)?.profile) ? ((r.meta as { profile: unknown[] }).profile.filter((p) => typeof p === 'string') as string[]) : [];
       const wanted = new Set<string>();

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { fastAnswer, fastPath, InvariantEngine, splitTop, type FastPath } from '../../src/validation/invariants.ts';
+import { fastAnswer, fastPath, InvariantEngine, R4_ERRATA, splitTop, type FastPath } from '../../src/validation/invariants.ts';
 import { testDefinitions, testValidator } from './helpers.ts';
 
 /** Every (path, expression) of the R4 base definitions and the UK Core profiles. */
@@ -194,5 +194,87 @@ describe('invariant fast paths', () => {
     assert.equal(engine.checkCompiled(inv, period, period, period), false); // same validation: remembered
     engine.beginValidation();
     assert.equal(engine.checkCompiled(inv, period, period, period), true);
+  });
+});
+
+describe('R4 invariants as corrected (R4_ERRATA), and empty results failing', () => {
+  const v = testValidator();
+  const invariantErrors = (r: unknown, key: string) => v.validate(r).filter((i) => i.severity === 'error' && (i.diagnostics ?? '').includes(`${key}:`));
+
+  it('corrects only expressions R4 actually publishes', () => {
+    const published = new Set(allConstraints().map((c) => c.expression));
+    for (const expression of R4_ERRATA.keys()) {
+      if (expression.startsWith('($this as dateTime)')) continue; // vs-1: in the vital signs profiles, checked below
+      assert.ok(published.has(expression), expression);
+    }
+  });
+
+  it('fails an invariant that evaluates to empty (per-1 with a date and a dateTime on the same day)', () => {
+    const encounter = (start: string, end: string) => ({ resourceType: 'Encounter', status: 'finished', class: { code: 'AMB' }, period: { start, end } });
+    assert.equal(invariantErrors(encounter('2023-06-21', '2023-06-21T06:20:00Z'), 'per-1').length, 1);
+    assert.equal(invariantErrors(encounter('2023-06-21T05:00:00Z', '2023-06-21T06:20:00Z'), 'per-1').length, 0);
+    assert.equal(invariantErrors(encounter('2023-06-22', '2023-06-21'), 'per-1').length, 1);
+  });
+
+  it('que-12: more than one enableWhen needs enableBehavior (R4 publishes "> 2")', () => {
+    const item = (n: number, behavior?: string) => ({
+      resourceType: 'Questionnaire',
+      status: 'active',
+      item: [
+        { linkId: 'a', type: 'boolean' },
+        { linkId: 'b', type: 'boolean' },
+        { linkId: 'c', type: 'string', enableWhen: Array.from({ length: n }, (_, i) => ({ question: i % 2 ? 'b' : 'a', operator: '=', answerBoolean: true })), ...(behavior ? { enableBehavior: behavior } : {}) },
+      ],
+    });
+    assert.equal(invariantErrors(item(2), 'que-12').length, 1);
+    assert.equal(invariantErrors(item(2, 'all'), 'que-12').length, 0);
+    assert.equal(invariantErrors(item(1), 'que-12').length, 0);
+  });
+
+  it("que-7: operator 'exists' takes a boolean answer (R4 publishes `is Boolean`, which nothing matches)", () => {
+    const q = (answer: Record<string, unknown>) => ({ resourceType: 'Questionnaire', status: 'active', item: [{ linkId: 'a', type: 'string' }, { linkId: 'b', type: 'string', enableWhen: [{ question: 'a', operator: 'exists', ...answer }] }] });
+    assert.equal(invariantErrors(q({ answerBoolean: true }), 'que-7').length, 0);
+    assert.equal(invariantErrors(q({ answerString: 'x' }), 'que-7').length, 1);
+  });
+
+  it("ref-1: a Reference with only a display, or '#' (the container), passes; a dangling local reference fails", () => {
+    const condition = (asserter: unknown, contained?: unknown[]) => ({ resourceType: 'Condition', subject: { reference: 'Patient/1' }, asserter, ...(contained ? { contained } : {}) });
+    assert.equal(invariantErrors(condition({ display: 'Dr Who' }), 'ref-1').length, 0);
+    assert.equal(invariantErrors(condition({ reference: '#nowhere' }), 'ref-1').length, 1);
+    const provenanceInside = { resourceType: 'Provenance', id: 'p', target: [{ reference: '#' }], recorded: '2020-01-01T00:00:00Z', agent: [{ who: { display: 'x' } }] };
+    assert.equal(invariantErrors(condition({ reference: 'Practitioner/1' }, [provenanceInside]), 'ref-1').length, 0);
+  });
+
+  it('eld-19: an element path with special characters fails (R4 publishes an unanchored, invalid regular expression)', () => {
+    const sd = (path: string) => ({
+      resourceType: 'StructureDefinition',
+      url: 'http://example.org/StructureDefinition/x',
+      name: 'X',
+      status: 'draft',
+      kind: 'resource',
+      abstract: false,
+      type: 'Observation',
+      baseDefinition: 'http://hl7.org/fhir/StructureDefinition/Observation',
+      derivation: 'constraint',
+      differential: { element: [{ id: path, path }] },
+    });
+    assert.equal(invariantErrors(sd('Observation...unit'), 'eld-19').length, 1);
+    assert.equal(invariantErrors(sd('Observation.code'), 'eld-19').length, 0);
+  });
+
+  it('vs-1: an effective dateTime must be precise to the day, and a Period passes (R4 publishes ">= 8", failing every Period)', () => {
+    const vitals = 'http://hl7.org/fhir/StructureDefinition/vitalsigns';
+    const obs = (effective: Record<string, unknown>) => ({
+      resourceType: 'Observation',
+      meta: { profile: [vitals] },
+      status: 'final',
+      category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
+      code: { coding: [{ system: 'http://loinc.org', code: '8310-5' }] },
+      subject: { reference: 'Patient/1' },
+      ...effective,
+    });
+    assert.equal(invariantErrors(obs({ effectivePeriod: { start: '2020-01-01T10:00:00Z' } }), 'vs-1').length, 0);
+    assert.equal(invariantErrors(obs({ effectiveDateTime: '2020-01-01' }), 'vs-1').length, 0);
+    assert.equal(invariantErrors(obs({ effectiveDateTime: '2020-01' }), 'vs-1').length, 1);
   });
 });

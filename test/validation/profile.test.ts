@@ -166,3 +166,43 @@ describe('operator policy', () => {
     assert.equal(errors(issues).length, 1);
   });
 });
+
+describe('slices, sub-extensions and resources inside resources', () => {
+  const v = testValidator();
+
+  it('reports each required slice of an absent element, as well as the element (bp: SystolicBP and DiastolicBP)', () => {
+    const issues = v.validate({
+      resourceType: 'Observation',
+      meta: { profile: ['http://hl7.org/fhir/StructureDefinition/bp'] },
+      status: 'final',
+      category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
+      code: { coding: [{ system: 'http://loinc.org', code: '85354-9' }] },
+      subject: { reference: 'Patient/1' },
+      effectiveDateTime: '2020-01-01',
+    });
+    const messages = errors(issues).map((i) => i.diagnostics ?? '');
+    assert.ok(messages.some((m) => /^Observation.component: minimum required = 2/.test(m)), messages.join('\n'));
+    assert.ok(messages.some((m) => /^Observation.component:SystolicBP: minimum required = 1/.test(m)), messages.join('\n'));
+    assert.ok(messages.some((m) => /^Observation.component:DiastolicBP: minimum required = 1/.test(m)), messages.join('\n'));
+  });
+
+  it('rejects a sub-extension that the complex extension does not define', () => {
+    const animal = (url: string) => ({ resourceType: 'Patient', extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/patient-animal', extension: [{ url: 'species', valueCodeableConcept: { text: 'dog' } }, { url, valueCodeableConcept: { text: 'x' } }] }] });
+    assert.deepEqual(errors(v.validate(animal('breed'))), []);
+    const bad = errors(v.validate(animal('species-x')));
+    assert.deepEqual(bad.map((i) => i.expression?.[0]), ['Patient.extension[0].extension[1]']);
+    assert.match(bad[0].diagnostics!, /species-x' is not defined by the extension/);
+  });
+
+  it('gives a Bundle entry its own %rootResource, so its local references resolve to its own contained resources', () => {
+    const org = { resourceType: 'Organization', id: 'o', name: 'Leeds GP', contained: [{ resourceType: 'Endpoint', id: 'e', status: 'active', connectionType: { code: 'direct-project' }, payloadType: [{ text: 'x' }], address: 'mailto:a@b.org' }], endpoint: [{ reference: '#e' }] };
+    const bundle = { resourceType: 'Bundle', type: 'collection', entry: [{ fullUrl: 'http://a.org/fhir/Organization/o', resource: org }] };
+    assert.deepEqual(errors(v.validate(bundle)).map((i) => i.diagnostics), []);
+  });
+
+  it('applies the rules of particular resource types only in full validation, not on writes', () => {
+    const cs = { resourceType: 'CodeSystem', url: 'http://example.org/cs', status: 'draft', content: 'not-present', concept: [{ code: 'a' }] };
+    assert.equal(errors(v.validate(cs)).length, 1);
+    assert.deepEqual(errors(v.validate(cs, { core: false })), []);
+  });
+});

@@ -140,3 +140,71 @@ describe('snapshot generation rules', () => {
     assert.throws(() => generateSnapshot(base([], { baseDefinition: 'http://example.org/nothing' }), registry), /is not known/);
   });
 });
+
+describe('snapshot generation: what a differential may not do, and choice types', () => {
+  const profile = (differential: ElementDefinition[], base = 'http://hl7.org/fhir/StructureDefinition/Observation'): StructureDefinition =>
+    ({
+      resourceType: 'StructureDefinition',
+      url: 'http://example.org/StructureDefinition/test',
+      name: 'Test',
+      status: 'draft',
+      kind: 'resource',
+      abstract: false,
+      type: 'Observation',
+      baseDefinition: base,
+      derivation: 'constraint',
+      differential: { element: differential },
+    }) as unknown as StructureDefinition;
+  const generate = (differential: ElementDefinition[]) => generateSnapshot(profile(differential), registry).snapshot!.element;
+  const fails = (differential: ElementDefinition[], pattern: RegExp) => assert.throws(() => generateSnapshot(profile(differential), registry), (err: Error) => err instanceof SnapshotError && pattern.test(err.message));
+
+  it('refuses to widen cardinality, or to allow a type the base does not', () => {
+    fails([{ path: 'Observation.status', min: 0 } as ElementDefinition], /min 0 is below the base's 1/);
+    fails([{ path: 'Observation.subject', max: '2' } as ElementDefinition], /max 2 is above the base's 1/);
+    fails([{ path: 'Observation.value[x]', type: [{ code: 'ContactPoint' }] } as ElementDefinition], /type ContactPoint is not one the base allows/);
+  });
+
+  it('refuses a fixed value of another type, a type profile of another type, and mustSupport taken away', () => {
+    fails([{ path: 'Observation.status', fixedUri: 'http://x' } as ElementDefinition], /fixedUri is not a value of the element's type/);
+    fails([{ path: 'Observation.valueQuantity', type: [{ code: 'Quantity', profile: ['http://hl7.org/fhir/StructureDefinition/Count'] }] } as ElementDefinition], /is for Count, not Quantity/);
+    const base = generateSnapshot(profile([{ path: 'Observation.code', mustSupport: true } as ElementDefinition]), registry);
+    registry.add({ ...base, url: 'http://example.org/StructureDefinition/ms-base', snapshot: base.snapshot } as never);
+    assert.throws(() => generateSnapshot(profile([{ path: 'Observation.code', mustSupport: false } as ElementDefinition], 'http://example.org/StructureDefinition/ms-base'), registry), /mustSupport is true in the base/);
+  });
+
+  it('starts a new slice with no minimum (the sliced element\'s minimum is for all its slices)', () => {
+    const snap = generate([{ path: 'Observation.category', slicing: { discriminator: [{ type: 'pattern', path: '$this' }], rules: 'open' }, min: 1 } as ElementDefinition, { path: 'Observation.category', sliceName: 'vs' } as ElementDefinition]);
+    assert.equal(snap.find((e) => e.id === 'Observation.category')!.min, 1);
+    assert.equal(snap.find((e) => e.id === 'Observation.category:vs')!.min, 0);
+  });
+
+  it('slices a choice by type, and a required type slice makes the choice required, of that type alone', () => {
+    const snap = generate([
+      { path: 'Observation.value[x]', slicing: { rules: 'open' } } as ElementDefinition,
+      { path: 'Observation.value[x]', sliceName: 'valueCodeableConcept', min: 1, type: [{ code: 'CodeableConcept' }] } as ElementDefinition,
+    ]);
+    const value = snap.find((e) => e.id === 'Observation.value[x]')!;
+    assert.deepEqual(value.slicing, { rules: 'closed', discriminator: [{ type: 'type', path: '$this' }] });
+    assert.equal(value.min, 1);
+    assert.deepEqual(value.type, [{ code: 'CodeableConcept' }]);
+    fails(
+      [
+        { path: 'Observation.value[x]', slicing: { rules: 'open' } } as ElementDefinition,
+        { path: 'Observation.value[x]', sliceName: 'valueCodeableConcept', min: 1, type: [{ code: 'CodeableConcept' }] } as ElementDefinition,
+        { path: 'Observation.value[x]', sliceName: 'valueQuantity', type: [{ code: 'Quantity' }] } as ElementDefinition,
+      ],
+      /slice valueQuantity cannot be/,
+    );
+  });
+
+  it('walks into a choice of several types for its extensions', () => {
+    const snap = generate([{ path: 'Observation.value[x].extension', sliceName: 'dar', type: [{ code: 'Extension', profile: ['http://hl7.org/fhir/StructureDefinition/data-absent-reason'] }] } as ElementDefinition]);
+    assert.ok(snap.some((e) => e.id === 'Observation.value[x].extension:dar'));
+  });
+
+  it('goes by the path when an element id names another element (and fails when the path names none)', () => {
+    const snap = generate([{ id: 'Observation.value[x]:dar', path: 'Observation.value[x].extension', sliceName: 'dar' } as ElementDefinition]);
+    assert.ok(snap.some((e) => e.id === 'Observation.value[x].extension:dar'));
+    fails([{ id: 'Observation.valueQuantity', path: 'Observation.valueBla' } as ElementDefinition], /no element Observation.valueBla/);
+  });
+});
