@@ -99,8 +99,9 @@ async function decideForPatient(access: AccessContext, resource: DecideResource,
   if (proxy) {
     // a proxy in a patient context: confined above; the opt-out and Consents below
   } else if (isClinicianUser(access)) {
-    grant = isDirectCare(access.purposeOfUse) ? await facts.breakGlass(patient) : undefined;
+    // a grant matters only without a relationship (or, below, when Consent refuses): look it up only then
     related = await facts.related(patient);
+    if (!related) grant = isDirectCare(access.purposeOfUse) ? await facts.breakGlass(patient) : undefined;
     if (!related && grant === undefined) {
       return refuse(403, 'no-relationship', 'You have no care relationship with this patient. In an emergency you may break the glass, stating your reason (it is recorded and time-limited)');
     }
@@ -113,7 +114,13 @@ async function decideForPatient(access: AccessContext, resource: DecideResource,
   }
   if (optOutApplies(access.purposeOfUse) && (await facts.optedOut(patient))) return refuse(404, 'opt-out', 'The resource is not known');
   const consents = await facts.consents(patient);
-  const d = consentVerdict(consents, { accessor: facts.accessor, purposeOfUse: access.purposeOfUse, at: facts.at, resource }, related, grant !== undefined);
+  const q = { accessor: facts.accessor, purposeOfUse: access.purposeOfUse, at: facts.at, resource };
+  let d = consentVerdict(consents, q, related, grant !== undefined);
+  if (d.decision === 'deny' && related && grant === undefined && isClinicianUser(access) && isDirectCare(access.purposeOfUse)) {
+    // a related clinician refused by Consent: a break-glass grant may override it
+    grant = await facts.breakGlass(patient);
+    if (grant !== undefined) d = consentVerdict(consents, q, related, true);
+  }
   if (d.decision === 'deny') {
     if (proxy) return refuse(404, 'consent', 'The resource is not known', d.consent);
     const hint = isClinicianUser(access) && grant === undefined ? '; in an emergency you may break the glass' : '';

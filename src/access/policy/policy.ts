@@ -166,7 +166,8 @@ export class AccessPolicy {
       accessor,
       at: this.now(),
       inPatientCompartment: this.opts.inPatientCompartment,
-      related: memo((p) => this.relationships.hasRelationship(db, accessor, p)),
+      // the cached care set answers most checks; a patient not in it is looked up (a relationship recorded a moment ago)
+      related: memo(async (p) => (isClinicianUser(access) && (await this.relationships.related(db, accessor)).has(p)) || this.relationships.hasRelationship(db, accessor, p)),
       breakGlass: memo(async (p) => (await this.breakGlass.check(db, access, p))?.reason),
       consents: memo((p) => this.privacyConsents(db, p)),
       optedOut: memo(async (p) => (await this.optedOut(db)).has(p)),
