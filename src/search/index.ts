@@ -24,6 +24,8 @@ export { parseToken } from './params/token.ts';
 export { SearchRegistry } from './registry.ts';
 export { indexResource } from './indexer.ts';
 
+const FULL_TEXT = new Set(['_text', '_content']);
+
 export function createSearchEngine(defs: Definitions, dialect: 'sqlite' | 'postgres', opts: SearchEngineOptions = {}): SearchEngine {
   const registry = new SearchRegistry(defs);
   const compiler = compilerFor(dialect);
@@ -71,7 +73,8 @@ export function createSearchEngine(defs: Definitions, dialect: 'sqlite' | 'postg
       if (list) return list;
       list = registry
         .params(resourceType)
-        .filter((sp) => sp.expression && (RESOURCE_COLUMNS.has(sp.code) || paramType(sp.type) || sp.type === 'composite'))
+        // _text and _content have no expression: full-text search reads the resource itself (params/text.ts)
+        .filter((sp) => FULL_TEXT.has(sp.code) || (sp.expression && (RESOURCE_COLUMNS.has(sp.code) || paramType(sp.type) || sp.type === 'composite')))
         .map((sp) => ({ name: sp.code, type: sp.type, definition: sp.url, documentation: typeof sp.description === 'string' ? sp.description : undefined }));
       supported.set(resourceType, list);
       return list;

@@ -2,6 +2,7 @@
 import type { IndexRows } from '../storage/index.ts';
 import type { Resource } from '../interactions/types.ts';
 import { addCompartments } from './compartment.ts';
+import { addText } from './params/text.ts';
 import type { SearchRegistry } from './registry.ts';
 
 function dedupe<T>(list: T[] | undefined): T[] | undefined {
@@ -25,5 +26,6 @@ export function indexResource(registry: SearchRegistry, resource: Resource): Ind
   for (const extract of registry.extractorsFor(resource.resourceType)) extract(resource, rows);
   for (const key of Object.keys(rows) as (keyof IndexRows)[]) (rows as Record<string, unknown[] | undefined>)[key] = dedupe(rows[key] as unknown[]);
   addCompartments(resource.resourceType, resource.id, rows);
+  addText(resource, rows);
   return rows;
 }

@@ -4,10 +4,11 @@
  */
 import type { Definitions, SearchParameter } from '../fhir/definitions.ts';
 import type { IndexRows } from '../storage/index.ts';
-import { compileExpression } from './expression.ts';
-import { compileComposite, indexComposite } from './params/composite.ts';
+import { compileExpression, unionTerms } from './expression.ts';
+import { compileComposite, compositeUnion, indexComposite } from './params/composite.ts';
 import { dateType } from './params/date.ts';
 import { numberType } from './params/number.ts';
+import { positionType } from './params/position.ts';
 import { quantityType } from './params/quantity.ts';
 import { referenceType } from './params/reference.ts';
 import { stringType } from './params/string.ts';
@@ -23,6 +24,8 @@ const TYPES: Record<string, ParamType> = {
   number: numberType,
   quantity: quantityType,
   uri: uriType,
+  // R4's one special parameter is Location's near (Location.position)
+  special: positionType,
 };
 
 export function paramType(type: string): ParamType | undefined {
@@ -75,7 +78,39 @@ export class SearchRegistry {
     this.custom = custom;
     this.customByUrl = new Map(list.map((sp) => [sp.url, sp]));
     this.extractors.clear();
+    this.single.clear();
     this.generation++;
+  }
+
+  private readonly single = new Map<string, boolean>();
+
+  /**
+   * Whether a resource of `resourceType` can have at most one value for parameter `code`: its
+   * expression, for this type, is one plain path whose every element has a maximum cardinality of 1
+   * (`Observation.effective`, `Patient.birthDate`). Then criteria ANDed on it hold for the same value.
+   */
+  singleValued(resourceType: string, code: string): boolean {
+    const sp = this.param(resourceType, code);
+    if (!sp?.expression) return false;
+    const key = `${resourceType}.${code}.${sp.url}`;
+    let known = this.single.get(key);
+    if (known === undefined) this.single.set(key, (known = this.computeSingle(resourceType, sp.expression)));
+    return known;
+  }
+
+  private computeSingle(resourceType: string, expression: string): boolean {
+    const terms = [...new Set(unionTerms(expression)
+      .map((t) => t.replace(/^\((.+) as [A-Za-z]+\)$/, '$1').replace(/\.(?:as|ofType)\([A-Za-z]+\)$/, ''))
+      .filter((t) => t.split('.')[0] === resourceType))];
+    if (terms.length !== 1 || !/^[A-Z][A-Za-z]+(\.[a-z][A-Za-z]*)+$/.test(terms[0])) return false;
+    const elements = this.defs.type(resourceType)?.snapshot?.element ?? [];
+    const segments = terms[0].split('.');
+    for (let n = 2; n <= segments.length; n++) {
+      const path = segments.slice(0, n).join('.');
+      const el = elements.find((e) => e.path === path || e.path === `${path}[x]`);
+      if (!el || (el.max !== '1' && el.max !== '0')) return false;
+    }
+    return true;
   }
 
   customParameters(): SearchParameter[] {
@@ -104,6 +139,8 @@ export class SearchRegistry {
     if (!sp.expression || RESOURCE_COLUMNS.has(sp.code)) return undefined;
     const force = this.opts.forceFhirpath ?? false;
     if (sp.type === 'composite') {
+      // answered from the rows of the composites it unites (see compositeUnion)
+      if (compositeUnion(sp, resourceType, this.params(resourceType), (url) => this.byDefinition(url))) return undefined;
       const parts = compileComposite(sp, resourceType, (url) => this.byUrl.get(url), paramType, force);
       return parts && ((resource, rows) => indexComposite(parts, sp.code, resource, rows));
     }

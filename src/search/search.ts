@@ -11,7 +11,7 @@ import { and, type Filter, type PlanRow, type SearchPlan, type SortBy, type SqlC
 import { inPatientCompartment } from './compartment.ts';
 import { includes, parseInclude, type IncludeRequest } from './includes.ts';
 import { decodeCursor, encodeCursor, withQuery } from './paging.ts';
-import { planParameter, planSort, UnknownParameter, type PlanContext } from './planner.ts';
+import { mergeDateRanges, nearOf, planParameter, planSort, UnknownParameter, type PlanContext } from './planner.ts';
 import type { SearchRegistry } from './registry.ts';
 import type { Terminology } from '../validation/index.ts';
 import { toPlanRow } from './rows.ts';
@@ -95,8 +95,8 @@ export function parseSearch(req: FhirRequest, ctx: InteractionContext, env: Sear
   if (total !== undefined && !['none', 'estimate', 'accurate'].includes(total)) throw new FhirError('incorrect', `_total=${total} is not one of none, estimate, accurate`);
   const elements = get('_elements');
   return {
-    filter: and(filters),
-    sort: (grouped.get('_sort') ?? []).flatMap((v) => planSort(pctx, types, v)),
+    filter: and(mergeDateRanges(pctx, types, filters)),
+    sort: sortOf(pctx, types, req.params, grouped.get('_sort')),
     count: Math.min(count, ctx.config.maxPageSize),
     total: total as Parsed['total'],
     summary: parseSummary(get('_summary')),
@@ -106,6 +106,13 @@ export function parseSearch(req: FhirRequest, ctx: InteractionContext, env: Sear
     include,
     used,
   };
+}
+
+/** `_sort` as given; without it, by distance when the search has a `near` parameter. */
+function sortOf(pctx: PlanContext, types: string[] | undefined, params: [string, string][], sorts: string[] | undefined): SortBy[] {
+  const near = nearOf(pctx, types, params);
+  if (sorts) return sorts.flatMap((v) => planSort(pctx, types, v, near?.point));
+  return near ? [{ key: { kind: 'distance', param: near.param, latitude: near.point.latitude, longitude: near.point.longitude }, descending: false }] : [];
 }
 
 /** `_explain=true`: the SQL of the page query and the database's plan for it, as information issues (no results). */

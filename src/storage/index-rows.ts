@@ -13,13 +13,22 @@ const COLUMNS: Record<keyof IndexRows, { table: string; columns: string[] }> = {
   reference: { table: 'idx_reference', columns: ['target_type', 'target_id', 'version', 'url'] },
   date: { table: 'idx_date', columns: ['low', 'high'] },
   number: { table: 'idx_number', columns: ['low', 'high', 'value'] },
-  quantity: { table: 'idx_quantity', columns: ['system', 'code', 'unit', 'low', 'high', 'value'] },
+  quantity: { table: 'idx_quantity', columns: ['system', 'code', 'unit', 'low', 'high', 'value', 'canonical_code', 'canonical_low', 'canonical_high'] },
   uri: { table: 'idx_uri', columns: ['value'] },
   composite: { table: 'idx_composite', columns: ['value'] },
   compartment: { table: 'idx_compartment', columns: ['compartment_id'] },
+  text: { table: 'idx_text', columns: ['value'] },
+  position: { table: 'idx_position', columns: ['latitude', 'longitude'] },
 };
 
-const FIELD: Record<string, string> = { target_type: 'targetType', target_id: 'targetId', compartment_id: 'compartmentId' };
+const FIELD: Record<string, string> = {
+  target_type: 'targetType',
+  target_id: 'targetId',
+  compartment_id: 'compartmentId',
+  canonical_code: 'canonicalCode',
+  canonical_low: 'canonicalLow',
+  canonical_high: 'canonicalHigh',
+};
 
 export function tableRows(rid: number, resourceType: string, index: IndexRows): TableRows[] {
   const out: TableRows[] = [];

@@ -1,6 +1,52 @@
-/** Migration 5: full-text search (search/). */
+/**
+ * Migration 5: search (search/).
+ * - `idx_text`: full-text rows for `_text` (narrative) and `_content` (the whole resource). Index
+ *   extraction folds and splits the text into words (search/params/text.ts); each dialect indexes
+ *   those words: SQLite in an FTS5 table that stores no copy of the text (contentless, rowid = the
+ *   resource's rid, one row per resource with a `narrative` and a `content` column), PostgreSQL as
+ *   a `tsvector` per parameter under a GIN index of its own.
+ * - `idx_position`: WGS84 positions for Location's `near`, looked up by a latitude/longitude box.
+ * - quantity rows of UCUM units that convert also carry the value in the canonical unit.
+ * - number and quantity rows now keep the interval a value covers in `low`/`high` (a point value:
+ *   both the value; a Range: its ends), so that one condition serves points and ranges and the
+ *   lookup index serves it; rows written before hold the value's precision range and are reset.
+ * - indexes the search mix needs (see bench/search.ts).
+ */
 import type { Migration, SchemaDialect } from './schema.ts';
 
-export function searchMigrations(_d: SchemaDialect): Migration[] {
-  return [];
+/** Index tables this migration adds: a resource's rows in them are written and dropped with its other index rows. */
+export const SEARCH_INDEX_TABLES = ['idx_text', 'idx_position'] as const;
+
+export function searchMigrations(d: SchemaDialect): Migration[] {
+  const text =
+    d.kind === 'sqlite'
+      ? [`CREATE VIRTUAL TABLE idx_text USING fts5(narrative, content, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0')`]
+      : [
+          `CREATE TABLE idx_text (rid ${d.bigint} NOT NULL, resource_type TEXT NOT NULL, param TEXT NOT NULL, value TSVECTOR NOT NULL)`,
+          `CREATE INDEX idx_text_rid ON idx_text (rid)`,
+          `CREATE INDEX idx_text_narrative ON idx_text USING gin (value) WHERE param = '_text'`,
+          `CREATE INDEX idx_text_content ON idx_text USING gin (value) WHERE param = '_content'`,
+        ];
+  return [
+    {
+      version: 5,
+      description: 'full-text (_text, _content), positions (near), number and quantity intervals, indexes for the search mix',
+      statements: [
+        ...text,
+        `CREATE TABLE idx_position (rid ${d.bigint} NOT NULL, resource_type TEXT NOT NULL, param TEXT NOT NULL, latitude ${d.double} NOT NULL, longitude ${d.double} NOT NULL)`,
+        `CREATE INDEX idx_position_rid ON idx_position (rid)`,
+        `CREATE INDEX idx_position_lookup ON idx_position (resource_type, param, latitude, longitude)`,
+        // date rows longer than a day (periods, months, years) are few: a window over the others is a range on low (search/planner.ts)
+        `CREATE INDEX idx_date_wide ON idx_date (resource_type, param, high) WHERE high > low + 86400000`,
+        `UPDATE idx_number SET low = value, high = value`,
+        `UPDATE idx_quantity SET low = value, high = value`,
+        // UCUM quantities also in their canonical unit, in the same row (a second row would cost a whole row per quantity)
+        `ALTER TABLE idx_quantity ADD COLUMN canonical_code TEXT`,
+        `ALTER TABLE idx_quantity ADD COLUMN canonical_low ${d.double}`,
+        `ALTER TABLE idx_quantity ADD COLUMN canonical_high ${d.double}`,
+        // only plain parameters' rows: a composite's param (code-value-quantity$http://loinc.org|2339-0) already names so few rows
+        `CREATE INDEX idx_quantity_canonical ON idx_quantity (resource_type, param, canonical_code, canonical_low, canonical_high) WHERE canonical_code IS NOT NULL AND param NOT LIKE '%$%'`,
+      ],
+    },
+  ];
 }

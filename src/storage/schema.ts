@@ -5,8 +5,10 @@
 import { accountsMigrations } from './schema-accounts.ts';
 import { auditMigrations } from './schema-audit.ts';
 import { accessMigrations } from './schema-access.ts';
-import { searchMigrations } from './schema-search.ts';
+import { SEARCH_INDEX_TABLES, searchMigrations } from './schema-search.ts';
 export interface SchemaDialect {
+  /** Which database: for the few statements only one of them understands (full-text indexes). */
+  kind: 'sqlite' | 'postgres';
   /** Auto-incrementing integer primary key column. */
   serial: string;
   bigint: string;
@@ -20,7 +22,7 @@ export interface Migration {
   statements: string[];
 }
 
-export const INDEX_TABLES = ['idx_string', 'idx_token', 'idx_reference', 'idx_date', 'idx_number', 'idx_quantity', 'idx_uri', 'idx_composite', 'idx_compartment'] as const;
+export const INDEX_TABLES = ['idx_string', 'idx_token', 'idx_reference', 'idx_date', 'idx_number', 'idx_quantity', 'idx_uri', 'idx_composite', 'idx_compartment', ...SEARCH_INDEX_TABLES] as const;
 
 /**
  * Every migration, in version order. Each feature that keeps tables of its own (accounts, audit,

@@ -23,10 +23,27 @@ export interface IndexRows {
   token?: { param: string; system: string | null; code: string | null; text?: string | null }[];
   reference?: { param: string; targetType: string | null; targetId: string | null; version?: string | null; url?: string | null }[];
   date?: { param: string; low: number; high: number }[];
+  /** `low`..`high`: the interval the value covers (a point value: the value itself; a Range: its ends, open ends ±Infinity); `value` is what it sorts by. */
   number?: { param: string; low: number; high: number; value: number }[];
-  quantity?: { param: string; system: string | null; code: string | null; unit?: string | null; low: number; high: number; value: number }[];
+  quantity?: {
+    param: string;
+    system: string | null;
+    code: string | null;
+    unit?: string | null;
+    low: number;
+    high: number;
+    value: number;
+    /** UCUM quantities whose unit converts: the canonical unit ("g.m-3") and the interval in it. */
+    canonicalCode?: string | null;
+    canonicalLow?: number | null;
+    canonicalHigh?: number | null;
+  }[];
   uri?: { param: string; value: string }[];
   composite?: { param: string; value: string }[];
+  /** Full-text: `_text` (narrative) and `_content` (whole resource), each its folded words separated by single spaces, in order. */
+  text?: { param: '_text' | '_content'; value: string }[];
+  /** WGS84 positions in degrees (Location.position, for `near`). */
+  position?: { param: string; latitude: number; longitude: number }[];
   /** Compartments this resource belongs to, e.g. param 'Patient', compartmentId '123'. */
   compartment?: { param: string; compartmentId: string }[];
 }

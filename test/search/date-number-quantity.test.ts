@@ -106,9 +106,52 @@ forEachStore((_store, client) => {
       assert.deepEqual(await qty('5.4'), ['q1', 'q2', 'q4', 'q5']);
     });
     it('apply prefixes to quantities', async () => {
-      assert.deepEqual(await qty(`gt5.4|${UCUM}|mg`), ['q3']);
+      assert.deepEqual(await qty(`gt5.4|${UCUM}|mg`), ['q3', 'q5'], '5.4 g is more than 5.4 mg');
       assert.deepEqual(await qty(`le5.4|${UCUM}|mg`), ['q1', 'q2']);
       assert.deepEqual(await qty(`ap5.4|${UCUM}|mg`), ['q1', 'q2', 'q3']);
+    });
+  });
+});
+
+forEachStore((_store, client) => {
+  before(async () => {
+    const enc = (id: string, periods: [string, string][]): R => ({
+      resourceType: 'Encounter', id, status: 'finished', class: { code: 'AMB' },
+      period: { start: periods[0][0], end: periods[0][1] },
+      location: periods.map(([start, end]) => ({ location: { reference: 'Location/l' }, period: { start, end } })),
+    });
+    await load(client(), [
+      obs('w1', { effectiveDateTime: '2018-01-03T10:00:00Z' }),
+      obs('w2', { effectiveDateTime: '2018-01-07T23:59:59Z' }),
+      obs('w3', { effectiveDateTime: '2018-01-08T00:00:00Z' }),
+      obs('w4', { effectiveDateTime: '2017-12-31' }),
+      obs('w5', { effectivePeriod: { start: '2017-06-01', end: '2018-02-01' } }),
+      obs('w6', { effectiveDateTime: '2018-01' }),
+      obs('w7', { effectivePeriod: { start: '2016-01-01', end: '2017-01-01' } }),
+      enc('e1', [['2018-01-01', '2018-01-02'], ['2020-01-01', '2020-01-02']]),
+      enc('e2', [['2019-03-01', '2019-03-02']]),
+    ]);
+  });
+
+  describe('date ranges (criteria ANDed on one parameter)', () => {
+    const dates = (q: string) => ids(client(), `Observation?${q}`);
+    it('hold for the same value of a single-valued parameter, points and periods alike', async () => {
+      assert.deepEqual(await dates('date=ge2018-01-01&date=lt2018-01-08'), ['w1', 'w2', 'w5', 'w6']);
+      assert.deepEqual(await dates('date=gt2018-01-03&date=le2018-01-08'), ['w2', 'w3', 'w5', 'w6']);
+      assert.deepEqual(await dates('date=lt2018-01-08&date=ge2018-01-01&date=ne2018-01-03'), ['w2', 'w5', 'w6']);
+      assert.deepEqual(await dates('date=ge2016-06-01&date=le2016-07-01'), ['w7']);
+      assert.deepEqual(await dates('date=sa2017-12-30&date=eb2018-01-04'), ['w1', 'w4']);
+    });
+    it('are read from a window on the index (one filter), not one whole side of the timeline each', async () => {
+      const sql = async (q: string) => String((await client().get(`${q}&_explain=true`)).body.issue[0].diagnostics);
+      assert.match(await sql('Observation?date=ge2018-01-01&date=lt2018-01-08'), /high > \w+\.low \+ 86400000/);
+      assert.doesNotMatch(await sql('Encounter?location-period=ge2019-01-01&location-period=lt2018-06-01'), /86400000/);
+    });
+    it('are met by different values of a multi-valued parameter, as the spec reads AND', async () => {
+      // e1 stayed at a location in January 2018 and at one in January 2020: one value is before 2018-06, another after 2019
+      assert.deepEqual(await ids(client(), 'Encounter?location-period=ge2019-01-01&location-period=lt2018-06-01'), ['e1']);
+      assert.deepEqual(await ids(client(), 'Encounter?location-period=ge2019-01-01&location-period=lt2019-06-01'), ['e1', 'e2']);
+      assert.deepEqual(await ids(client(), 'Encounter?date=ge2019-01-01&date=lt2018-06-01'), [], 'Encounter.period is single-valued');
     });
   });
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { openStore } from '../../src/storage/open.ts';
 import type { IndexRows, ResourceStore, StoredVersion } from '../../src/storage/types.ts';
-import { compilerFor } from '../../src/storage/search/index.ts';
+import { compilerFor, type Filter } from '../../src/storage/search/index.ts';
 import { testStores } from '../helpers/stores.ts';
 
 const version = (id: string, versionId: number, deleted = false): StoredVersion => ({
@@ -74,6 +74,27 @@ for (const t of testStores()) {
       await store.transaction(async () => undefined);
       assert.deepEqual(ran, ['committed']);
       assert.equal(await store.readCurrent('Patient', 'e'), undefined);
+    });
+
+    it('rewrites full-text and position rows with the others, and drops them with a deletion', async () => {
+      const compiler = compilerFor(store.dialect);
+      const found = async (filter: Filter) => (await store.select(compiler.select({ types: ['Patient'], filter, sort: [], limit: 10 }))).map((r) => String(r.id)).sort();
+      const text = (word: string): Filter => ({ kind: 'text', param: '_content', query: { op: 'term', words: [word], prefix: false } });
+      const near = (latitude: number): Filter => ({ kind: 'near', param: 'near', latitude, longitude: 0, distance: 1000 });
+      const indexed = (word: string, latitude: number): IndexRows => ({ text: [{ param: '_content', value: `${word} smith` }], position: [{ param: 'near', latitude, longitude: 0 }] });
+      await store.transaction(async (tx) => {
+        await tx.writeVersion(version('t1', 1), indexed('aardvark', 10));
+        await tx.writeVersion(version('t2', 1), indexed('aardvark', 10));
+      });
+      assert.deepEqual(await found(text('aardvark')), ['t1', 't2']);
+      assert.equal(await store.transaction((tx) => tx.reindex([{ resourceType: 'Patient', id: 't1', versionId: 1, index: indexed('badger', 20) }])), 1);
+      assert.deepEqual(await found(text('aardvark')), ['t2']);
+      assert.deepEqual(await found(text('badger')), ['t1']);
+      assert.deepEqual(await found(near(10)), ['t2']);
+      assert.deepEqual(await found(near(20)), ['t1']);
+      await store.transaction((tx) => tx.writeVersion(version('t2', 2, true), {}));
+      assert.deepEqual(await found(text('aardvark')), []);
+      assert.deepEqual(await found(near(10)), []);
     });
 
     it('lets a hook start a transaction of its own', async () => {

@@ -1,10 +1,9 @@
 /** The ResourceStore contract, run against every store (SQLite and PostgreSQL) on a real database. */
 import assert from 'node:assert/strict';
-import { migrations } from '../../src/storage/schema.ts';
 import { after, before, describe, it } from 'node:test';
 import { openStore } from '../../src/storage/open.ts';
 import type { IndexRows, ResourceStore, StoredVersion } from '../../src/storage/types.ts';
-import { INDEX_TABLES } from '../../src/storage/schema.ts';
+import { INDEX_TABLES, migrations } from '../../src/storage/schema.ts';
 import { parseStoreUrl } from '../../src/storage/postgres/postgres-store.ts';
 import { testStores } from '../helpers/stores.ts';
 
@@ -53,24 +52,28 @@ const ALL_KINDS: IndexRows = {
   uri: [{ param: 'url', value: 'http://example.org' }],
   composite: [{ param: 'c', value: 'a$b' }],
   compartment: [{ param: 'Patient', compartmentId: 'p1' }],
+  text: [{ param: '_content', value: 'jane smith leeds' }],
+  position: [{ param: 'near', latitude: 53.8, longitude: -1.55 }],
 };
 
 for (const backend of testStores()) {
   describe(`storage: ${backend.name} store`, () => {
     let spec: string;
     let store: ResourceStore;
+    /** SQLite's full-text table (FTS5) keys its rows by rowid, the resource's rid. */
+    const ridOf = (table: string) => (table === 'idx_text' && store.dialect === 'sqlite' ? 'rowid' : 'rid');
     /** Rows in `table` (raw SQL through the store's own query runner) whose `id` or `rid` belongs to resource `id`. */
     const rowsOf = async (table: string, id: string): Promise<number> => {
       const ph = (n: number) => (store.dialect === 'postgres' ? `$${n}` : '?');
       const where = table.startsWith('idx_')
-        ? `rid IN (SELECT rid FROM resource_history WHERE id = ${ph(1)})`
+        ? `${ridOf(table)} IN (SELECT rid FROM resource_history WHERE id = ${ph(1)})`
         : `id = ${ph(1)}`;
       const rows = await store.select({ text: `SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`, params: [id] });
       return Number(rows[0].n);
     };
     /** Index rows whose resource row does not exist. */
     const orphans = async (table: string): Promise<number> => {
-      const rows = await store.select({ text: `SELECT COUNT(*) AS n FROM ${table} WHERE rid NOT IN (SELECT rid FROM resources)`, params: [] });
+      const rows = await store.select({ text: `SELECT COUNT(*) AS n FROM ${table} WHERE ${ridOf(table)} NOT IN (SELECT rid FROM resources)`, params: [] });
       return Number(rows[0].n);
     };
     const write = (v: StoredVersion, index: IndexRows = {}) => store.transaction((tx) => tx.writeVersion(v, index));
@@ -92,7 +95,7 @@ for (const backend of testStores()) {
       await Promise.all(stores.map((s) => s.migrate()));
       const rows = await stores[0].select({ text: 'SELECT version FROM meridian_migrations ORDER BY version', params: [] });
       // every migration applied exactly once
-      const expected = migrations({ serial: '', bigint: '', double: '', bool: '' }).map((m) => m.version);
+      const expected = migrations({ kind: backend.name, serial: '', bigint: '', double: '', bool: '' }).map((m) => m.version);
       assert.deepEqual(rows.map((r) => Number(r.version)), expected);
       await Promise.all(stores.map((s) => s.close()));
     });

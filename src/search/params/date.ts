@@ -46,7 +46,8 @@ export function rangeCond(prefix: Prefix, sl: number, sh: number, now: number, c
     case 'lt':
       return { op: 'lt', column: cols.low, value: sl };
     case 'ge':
-      return condOr([{ op: 'gt', column: cols.high, value: sh }, eq]);
+      // high ≥ sl is implied by either branch: stated, it bounds an index scan on high
+      return condAnd([{ op: 'ge', column: cols.high, value: sl }, condOr([{ op: 'gt', column: cols.high, value: sh }, eq])]);
     case 'le':
       return condAnd([{ op: 'le', column: cols.low, value: sh }, condOr([{ op: 'lt', column: cols.low, value: sl }, eq])]);
     case 'sa':

@@ -8,7 +8,7 @@ import type { CompiledQuery, HistoryPage, HistoryQuery, IndexRows, OutboxEvent, 
 import type { CommitHook } from '../hooks.ts';
 import { tableRows } from '../index-rows.ts';
 import { INDEX_TABLES } from '../schema.ts';
-import { bigintValue, INDEX_COLUMNS, WRITE_BATCH_STATEMENT, WriteBatch } from './write-batch.ts';
+import { columnValue, INDEX_COLUMNS, WRITE_BATCH_STATEMENT, WriteBatch } from './write-batch.ts';
 
 export interface Queryable {
   /** `about`: the one resource whose rows the statement reads, when that is all it reads. */
@@ -184,7 +184,7 @@ export class PostgresTx extends PostgresReader implements StoreTx {
         const types = ['bigint', 'text', ...INDEX_COLUMNS[t.table as (typeof INDEX_TABLES)[number]].map(([, type]) => type)];
         let arrays = columns.get(t.table);
         if (!arrays) columns.set(t.table, (arrays = types.map(() => [])));
-        for (const row of t.rows) row.forEach((v, k) => arrays![k].push(types[k] === 'bigint' ? bigintValue(v) : v));
+        for (const row of t.rows) row.forEach((v, k) => arrays![k].push(columnValue(types[k], v)));
       }
     }
     for (const [table, values] of columns) await this.conn.query({ ...REINDEX_INSERT[table as (typeof INDEX_TABLES)[number]], values });

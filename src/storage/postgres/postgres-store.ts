@@ -12,7 +12,7 @@ import { onPool, PostgresReader, PostgresTx, TxConnection } from './postgres-rea
 import { backoff, isRetryable, MAX_ATTEMPTS } from './retry.ts';
 import { runHooks, type CommitHook } from '../hooks.ts';
 
-const DIALECT: SchemaDialect = { serial: 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY', bigint: 'BIGINT', double: 'DOUBLE PRECISION', bool: 'BOOLEAN' };
+const DIALECT: SchemaDialect = { kind: 'postgres', serial: 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY', bigint: 'BIGINT', double: 'DOUBLE PRECISION', bool: 'BOOLEAN' };
 
 const DEFAULT_POOL_SIZE = 10;
 /** The session advisory lock held while migrating: any fixed number unique to Meridian. */

@@ -9,7 +9,7 @@ import { tableRows } from '../index-rows.ts';
 import { INDEX_TABLES } from '../schema.ts';
 import type { IndexRows, OutboxEvent, StoredVersion } from '../types.ts';
 
-type ColumnType = 'text' | 'bigint' | 'float8';
+type ColumnType = 'text' | 'bigint' | 'float8' | 'tsvector';
 
 /** The per-row columns of each index table (after rid and resource_type), with their types. */
 export const INDEX_COLUMNS: Record<(typeof INDEX_TABLES)[number], [string, ColumnType][]> = {
@@ -18,10 +18,23 @@ export const INDEX_COLUMNS: Record<(typeof INDEX_TABLES)[number], [string, Colum
   idx_reference: [['param', 'text'], ['target_type', 'text'], ['target_id', 'text'], ['version', 'text'], ['url', 'text']],
   idx_date: [['param', 'text'], ['low', 'bigint'], ['high', 'bigint']],
   idx_number: [['param', 'text'], ['low', 'float8'], ['high', 'float8'], ['value', 'float8']],
-  idx_quantity: [['param', 'text'], ['system', 'text'], ['code', 'text'], ['unit', 'text'], ['low', 'float8'], ['high', 'float8'], ['value', 'float8']],
+  idx_quantity: [
+    ['param', 'text'],
+    ['system', 'text'],
+    ['code', 'text'],
+    ['unit', 'text'],
+    ['low', 'float8'],
+    ['high', 'float8'],
+    ['value', 'float8'],
+    ['canonical_code', 'text'],
+    ['canonical_low', 'float8'],
+    ['canonical_high', 'float8'],
+  ],
   idx_uri: [['param', 'text'], ['value', 'text']],
   idx_composite: [['param', 'text'], ['value', 'text']],
   idx_compartment: [['param', 'text'], ['compartment_id', 'text']],
+  idx_text: [['param', 'text'], ['value', 'tsvector']],
+  idx_position: [['param', 'text'], ['latitude', 'float8'], ['longitude', 'float8']],
 };
 
 /** Parameters: $1..$7 the versions' fields, $8..$12 the outbox events' fields, then per index table its rows' version ordinals and columns. */
@@ -81,6 +94,25 @@ const INT64_MAX = '9223372036854775807';
 const INT64_MIN = '-9223372036854775808';
 export const bigintValue = (v: unknown): unknown => (v === Infinity ? INT64_MAX : v === -Infinity ? INT64_MIN : v);
 
+/**
+ * Full-text words ("heart rate normal", already folded by search/) as tsvector input with their
+ * positions ("heart:1 rate:2 normal:3"), so that phrases match; words are letters and digits only,
+ * which tsvector input takes unquoted. PostgreSQL keeps positions up to 16,383.
+ */
+export function tsvectorValue(v: unknown): string {
+  const words = String(v ?? '');
+  if (!words) return '';
+  let out = '';
+  let n = 0;
+  for (const w of words.split(' ')) if (w) out += `${n ? ' ' : ''}${w}:${Math.min(++n, 16383)}`;
+  return out;
+}
+
+/** A row value as its column's array parameter takes it. */
+export function columnValue(type: string, v: unknown): unknown {
+  return type === 'bigint' ? bigintValue(v) : type === 'tsvector' ? tsvectorValue(v) : v;
+}
+
 /** Versions and outbox events waiting to be written, as the statement's parameter arrays. */
 export class WriteBatch {
   /** Versions gathered, at most one per resource (one statement cannot upsert a row twice). */
@@ -118,7 +150,7 @@ export class WriteBatch {
         this.index[t.ordinalSlot].push(ordinal);
         for (let k = 0; k < t.slots.length; k++) {
           const slot = t.slots[k];
-          this.index[slot].push(SLOTS[slot].type === 'bigint' ? bigintValue(row[k + 2]) : row[k + 2]);
+          this.index[slot].push(columnValue(SLOTS[slot].type, row[k + 2]));
         }
       }
     }

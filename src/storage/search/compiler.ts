@@ -7,7 +7,8 @@
  * selective criterion leads the query.
  */
 import type { CompiledQuery } from '../types.ts';
-import type { Cond, Filter, IncludeStep, Keyset, RevIncludeStep, SearchPlan, SortBy, Value } from './plan.ts';
+import type { Cond, Filter, IncludeStep, Keyset, RevIncludeStep, SearchPlan, SortBy, TextQuery, Value } from './plan.ts';
+import { haversineSql, nearSql } from './geo.ts';
 
 const COLUMN = /^[a-z_]+$/;
 
@@ -87,6 +88,22 @@ export class SqlCompiler {
     return `${col} = ANY(${p.add(values)})`;
   }
 
+  protected endsWith(col: string, value: string, p: Params): string {
+    return `${col} LIKE ${p.add('%' + this.likeLiteral(value))} ESCAPE '\\'`;
+  }
+
+  /**
+   * Full-text (`_text`, `_content`). PostgreSQL: the parameter's tsvector row, through its own GIN
+   * index, against the query as a tsquery (phrases with `<->`, prefixes with `:*`).
+   */
+  protected textFilter(f: Extract<Filter, { kind: 'text' }>, scope: Scope, p: Params, drive: boolean): string {
+    const t = this.nextAlias('t');
+    // the parameter is written out (not bound) so that the planner picks the parameter's partial index
+    const match = `${t}.param = '${f.param === '_text' ? '_text' : '_content'}' AND ${t}.value @@ ${p.add(tsquery(f.query))}::tsquery`;
+    if (!drive) return `EXISTS (SELECT 1 FROM idx_text ${t} WHERE ${t}.rid = ${scope.alias}.rid AND ${match})`;
+    return `${scope.alias}.rid IN (SELECT ${t}.rid FROM idx_text ${t} WHERE ${match})`;
+  }
+
   protected notDeleted(alias: string): string {
     return `NOT ${alias}.deleted`;
   }
@@ -119,12 +136,20 @@ export class SqlCompiler {
         return this.startsWith(this.column(alias, c.column), c.value, p);
       case 'contains':
         return this.contains(this.column(alias, c.column), c.value, p);
+      case 'ends-with':
+        return this.endsWith(this.column(alias, c.column), c.value, p);
       case 'and':
       case 'or':
         if (!c.conds.length) return c.op === 'and' ? '1 = 1' : '1 = 0';
         return `(${c.conds.map((x) => this.cond(x, alias, p)).join(c.op === 'and' ? ' AND ' : ' OR ')})`;
       case 'not':
         return `NOT (${this.cond(c.cond, alias, p)})`;
+      case 'wide':
+        // written as idx_date_wide's own predicate (a literal, not a parameter), so that both databases use that partial index
+        return `${alias}.high > ${alias}.low + 86400000`;
+      case 'not-composite':
+        // idx_quantity_canonical's own predicate, written out the same way
+        return `${alias}.param NOT LIKE '%$%'`;
     }
   }
 
@@ -155,8 +180,16 @@ export class SqlCompiler {
         return 4;
       case 'has':
         return 5;
+      case 'near':
+      case 'tuple':
+        return 3;
+      case 'text':
+        return 4;
       case 'and':
         return Math.min(...f.filters.map((x) => this.rank(x)));
+      case 'or':
+        // alternatives that each read an index (a date window and its wide rows) drive together
+        return f.filters.every((x) => this.drivesByRid(x)) ? Math.max(...f.filters.map((x) => this.rank(x))) : 9;
       default:
         return 9;
     }
@@ -178,9 +211,14 @@ export class SqlCompiler {
         const ordered = [...f.filters].sort((x, y) => this.rank(x) - this.rank(y));
         return `(${ordered.map((x, n) => this.filter(x, scope, p, drive && n === 0)).join(' AND ')})`;
       }
-      case 'or':
+      case 'or': {
         if (!f.filters.length) return '1 = 0';
-        return `(${f.filters.map((x) => this.filter(x, scope, p, drive)).join(' OR ')})`;
+        const parts = f.filters.map((x) => this.filter(x, scope, p, drive));
+        // alternatives that each hand over rids become one list (PostgreSQL would otherwise test every row against each)
+        const head = `${a}.rid IN (`;
+        if (drive && parts.length > 1 && parts.every((x) => x.startsWith(head) && x.endsWith(')'))) return `${head}${parts.map((x) => x.slice(head.length, -1)).join(' UNION ')})`;
+        return `(${parts.join(' OR ')})`;
+      }
       case 'not':
         return `NOT (${this.filter(f.filter, scope, p, false)})`;
       case 'resource':
@@ -203,6 +241,31 @@ export class SqlCompiler {
         const listed = f.ids.length ? this.inList(`${c}.compartment_id`, f.ids, p) : '1 = 0';
         const offending = f.mode === 'within' ? `NOT (${listed})` : listed;
         return `NOT EXISTS (SELECT 1 FROM idx_compartment ${c} WHERE ${c}.rid = ${a}.rid AND ${c}.param = 'Patient' AND ${offending})`;
+      }
+      case 'text':
+        return this.textFilter(f, scope, p, drive);
+      case 'near': {
+        const g = this.nextAlias('g');
+        const match = `${g}.param = ${p.add(f.param)} AND ${nearSql(g, f.latitude, f.longitude, f.distance, p)}`;
+        if (!drive) return `EXISTS (SELECT 1 FROM idx_position ${g} WHERE ${g}.rid = ${a}.rid AND ${match})`;
+        const where = [this.typeCond(`${g}.resource_type`, scope.types, p), match].filter(Boolean);
+        return `${a}.rid IN (SELECT ${g}.rid FROM idx_position ${g} WHERE ${where.join(' AND ')})`;
+      }
+      case 'tuple': {
+        // the first part's rows lead; each other part's row is found by rid and its param (the same element key)
+        const [head, ...rest] = f.parts;
+        const u = f.parts.map(() => this.nextAlias('u'));
+        const key = `substr(${u[0]}.param, 1, length(${u[0]}.param) - ${head.suffix.length})`;
+        const joins = rest.map((part, k) => `JOIN ${part.table} ${u[k + 1]} ON ${u[k + 1]}.rid = ${u[0]}.rid AND ${u[k + 1]}.param = ${key} || ${p.add(part.suffix)}`);
+        const where = [
+          this.startsWith(`${u[0]}.param`, f.prefix, p),
+          this.endsWith(`${u[0]}.param`, head.suffix, p),
+          ...f.parts.map((part, k) => this.cond(part.where, u[k], p)),
+        ];
+        const from = `${head.table} ${u[0]} ${joins.join(' ')}`;
+        if (!drive) return `EXISTS (SELECT 1 FROM ${from} WHERE ${u[0]}.rid = ${a}.rid AND ${where.join(' AND ')})`;
+        const typed = this.typeCond(`${u[0]}.resource_type`, scope.types, p);
+        return `${a}.rid IN (SELECT ${u[0]}.rid FROM ${from} WHERE ${[typed, ...where].filter(Boolean).join(' AND ')})`;
       }
       case 'chain': {
         const x = this.nextAlias('x');
@@ -233,6 +296,10 @@ export class SqlCompiler {
           const where = [...refers, `${x}.target_id = ${a}.id`, `${r}.resource_type = ${p.add(f.type)}`, this.notDeleted(r), this.filter(f.filter, { alias: r, types: [f.type] }, p, false)];
           return `EXISTS (SELECT 1 FROM idx_reference ${x} JOIN resources ${r} ON ${r}.rid = ${x}.rid WHERE ${where.join(' AND ')})`;
         }
+        if (this.onIndexesOnly(f.filter) && this.drivesByRid(f.filter)) {
+          // drive from the referring resources' index rows straight to their references: a deleted resource has no index rows, so its resources row need not be read
+          return `${a}.id IN (SELECT ${x}.target_id FROM idx_reference ${x} WHERE ${[this.filter(f.filter, { alias: x, types: [f.type] }, p), ...refers].join(' AND ')})`;
+        }
         // drive: the matching referring resources first (CROSS JOIN keeps that order in SQLite), then their references
         const where = [this.resourceWhere(r, f.type, f.filter, p), `${x}.rid = ${r}.rid`, ...refers];
         return `${a}.id IN (SELECT ${x}.target_id FROM resources ${r} CROSS JOIN idx_reference ${x} WHERE ${where.join(' AND ')})`;
@@ -243,6 +310,10 @@ export class SqlCompiler {
   protected sortExpr(s: SortBy, p: Params): string {
     const k = s.key;
     if (k.kind === 'column') return this.column('r', k.column);
+    if (k.kind === 'distance') {
+      const g = this.nextAlias('s');
+      return `(SELECT MIN(${haversineSql(g, k.latitude, k.longitude, p)}) FROM idx_position ${g} WHERE ${g}.rid = r.rid AND ${g}.param = ${p.add(k.param)})`;
+    }
     const i = this.nextAlias('s');
     return `(SELECT ${k.aggregate.toUpperCase()}(${this.column(i, k.column)}) FROM ${k.table} ${i} WHERE ${i}.rid = r.rid AND ${i}.param = ${p.add(k.param)})`;
   }
@@ -265,10 +336,31 @@ export class SqlCompiler {
     return `(${alternatives.map((x) => `(${x})`).join(' OR ')})`;
   }
 
+  /** Whether a filter reads index rows only (by rid), never the resource row's own columns (id, type, last_updated). */
+  protected onIndexesOnly(f: Filter): boolean {
+    switch (f.kind) {
+      case 'and':
+      case 'or':
+        return f.filters.every((x) => this.onIndexesOnly(x));
+      case 'not':
+        return this.onIndexesOnly(f.filter);
+      case 'index':
+      case 'compartment':
+      case 'near':
+      case 'tuple':
+      case 'text':
+      case 'chain':
+        return true;
+      default:
+        return false;
+    }
+  }
+
   /** The filter that drives the query, when it hands over rids of the plan's types (so the type needs no check of its own). */
   private drivesByRid(f: Filter): boolean {
+    if (f.kind === 'or') return f.filters.length > 0 && f.filters.every((x) => this.drivesByRid(x));
     if (f.kind === 'and') return f.filters.length > 0 && this.drivesByRid([...f.filters].sort((x, y) => this.rank(x) - this.rank(y))[0]);
-    return (f.kind === 'index' && f.where.op !== 'true') || f.kind === 'compartment' || f.kind === 'chain';
+    return (f.kind === 'index' && f.where.op !== 'true') || f.kind === 'compartment' || f.kind === 'chain' || f.kind === 'near' || f.kind === 'tuple';
   }
 
   /** Conditions for current resources of `type` (alias `r`) matching `filter`, the filter driving. */
@@ -300,13 +392,16 @@ export class SqlCompiler {
         }),
         `${rid}${back ? ' DESC' : ''}`,
       ].join(', ');
+    // the page is chosen on rids and sort keys alone, then its rows are read: sorting many matches whole (their JSON) is what makes a page slow
     if (!plan.sort.length) {
       const keyset = plan.after ? ` AND r.rid ${back ? '<' : '>'} ${p.add(plan.after.rid)}` : '';
-      return p.finish(`SELECT ${columns} FROM resources r WHERE ${where}${keyset} ORDER BY ${order('', 'r.rid')} LIMIT ${p.add(plan.limit)}`);
+      const page = `SELECT r.rid FROM resources r WHERE ${where}${keyset} ORDER BY ${order('', 'r.rid')} LIMIT ${p.add(plan.limit)}`;
+      return p.finish(`SELECT ${columns} FROM resources r WHERE r.rid IN (${page}) ORDER BY ${order('', 'r.rid')}`);
     }
-    const inner = `SELECT ${columns}, ${keyExprs.map((e, n) => `${e} AS ${keyCols[n]}`).join(', ')} FROM resources r WHERE ${where}`;
+    const inner = `SELECT r.rid, ${keyExprs.map((e, n) => `${e} AS ${keyCols[n]}`).join(', ')} FROM resources r WHERE ${where}`;
     const keyset = plan.after ? ` WHERE ${this.keyset(plan.sort, plan.after, keyCols, p)}` : '';
-    return p.finish(`SELECT * FROM (${inner}) t${keyset} ORDER BY ${order('', 'rid')} LIMIT ${p.add(plan.limit)}`);
+    const page = `SELECT * FROM (${inner}) t${keyset} ORDER BY ${order('', 'rid')} LIMIT ${p.add(plan.limit)}`;
+    return p.finish(`SELECT ${columns}, ${keyCols.map((k) => `t.${k}`).join(', ')} FROM (${page}) t JOIN resources r ON r.rid = t.rid ORDER BY ${order('t.', 't.rid')}`);
   }
 
   /** `n`: how many current resources match. */
@@ -390,3 +485,13 @@ export class SqlCompiler {
 }
 
 export type { Value };
+
+/** A text query as PostgreSQL tsquery input: 'heart' <-> 'rat':* & ( 'a' | 'b' ). */
+export function tsquery(q: TextQuery): string {
+  if (q.op === 'term') {
+    const words = q.words.map((w) => `'${w.replace(/['\\]/g, (c) => `\\${c}`)}'`);
+    if (q.prefix) words[words.length - 1] += ':*';
+    return words.length === 1 ? words[0] : `(${words.join(' <-> ')})`;
+  }
+  return `(${q.args.map(tsquery).join(q.op === 'and' ? ' & ' : ' | ')})`;
+}

@@ -3,7 +3,7 @@
  * each store dialect renders to SQL. Nodes name index tables and their columns; values are
  * typed (numbers, strings), never SQL text.
  */
-export type IndexTable = 'idx_string' | 'idx_token' | 'idx_reference' | 'idx_date' | 'idx_number' | 'idx_quantity' | 'idx_uri' | 'idx_composite' | 'idx_compartment';
+export type IndexTable = 'idx_string' | 'idx_token' | 'idx_reference' | 'idx_date' | 'idx_number' | 'idx_quantity' | 'idx_uri' | 'idx_composite' | 'idx_compartment' | 'idx_position';
 
 export type Value = string | number | null;
 
@@ -13,10 +13,14 @@ export type Cond =
   | { readonly op: 'in'; readonly column: string; readonly values: readonly Value[] }
   | { readonly op: 'null' | 'not-null'; readonly column: string }
   /** Text that starts with / contains `value` (a literal, not a pattern). */
-  | { readonly op: 'starts-with' | 'contains'; readonly column: string; readonly value: string }
+  | { readonly op: 'starts-with' | 'contains' | 'ends-with'; readonly column: string; readonly value: string }
   | { readonly op: 'and' | 'or'; readonly conds: readonly Cond[] }
   | { readonly op: 'not'; readonly cond: Cond }
-  | { readonly op: 'true' | 'false' };
+  | { readonly op: 'true' | 'false' }
+  /** The row's interval (`low`..`high`, epoch ms) is longer than a day (high > low + 86,400,000): answered by idx_date's partial index `idx_date_wide`. */
+  | { readonly op: 'wide' }
+  /** The row is a plain parameter's, not a composite's (its param has no `$`): answered by idx_quantity's partial index `idx_quantity_canonical`. */
+  | { readonly op: 'not-composite' };
 
 /** A condition on a resource (alias of the current level). */
 export type Filter =
@@ -37,12 +41,29 @@ export type Filter =
    * Access control: every Patient compartment the resource belongs to is among `ids` ('within'),
    * or none of them is ('outside'). A resource in no Patient compartment passes both.
    */
-  | { readonly kind: 'patients'; readonly mode: 'within' | 'outside'; readonly ids: readonly string[] };
+  | { readonly kind: 'patients'; readonly mode: 'within' | 'outside'; readonly ids: readonly string[] }
+  /** Full-text: the resource's narrative (`_text`) or whole text (`_content`) satisfies `query`. */
+  | { readonly kind: 'text'; readonly param: '_text' | '_content'; readonly query: TextQuery }
+  /** A position in `param` lies within `distance` metres (great-circle) of the point (WGS84 degrees). */
+  | { readonly kind: 'near'; readonly param: string; readonly latitude: number; readonly longitude: number; readonly distance: number }
+  /**
+   * Rows of several index tables that came from the same repeating element (composite parameters
+   * of three or more components): every part's row has param `prefix` + an element key + the part's
+   * `suffix`, the element key the same for all parts, and satisfies the part's `where`.
+   */
+  | { readonly kind: 'tuple'; readonly prefix: string; readonly parts: readonly { readonly table: IndexTable; readonly suffix: string; readonly where: Cond }[] };
+
+/** A full-text query: terms (a word, or a phrase of words in order; the last one a prefix if `prefix`) combined with AND and OR. */
+export type TextQuery =
+  | { readonly op: 'term'; readonly words: readonly string[]; readonly prefix: boolean }
+  | { readonly op: 'and' | 'or'; readonly args: readonly TextQuery[] };
 
 /** What results are ordered by: a resource column or an aggregate of a parameter's index rows. */
 export type SortKey =
   | { readonly kind: 'column'; readonly column: 'id' | 'last_updated' }
-  | { readonly kind: 'index'; readonly table: IndexTable; readonly param: string; readonly column: string; readonly aggregate: 'min' | 'max' };
+  | { readonly kind: 'index'; readonly table: IndexTable; readonly param: string; readonly column: string; readonly aggregate: 'min' | 'max' }
+  /** The great-circle distance from a point to the nearest position in `param` (as a value that orders like it). */
+  | { readonly kind: 'distance'; readonly param: string; readonly latitude: number; readonly longitude: number };
 
 export interface SortBy {
   readonly key: SortKey;

@@ -1,6 +1,7 @@
 /** SQLite: `?` placeholders; a prefix match as a range over the binary collation, so the lookup index serves it. */
 import { SqlCompiler, type Params } from './compiler.ts';
 import type { CompiledQuery } from '../types.ts';
+import type { Filter, TextQuery } from './plan.ts';
 
 const MAX_CHAR = '\u{10FFFF}';
 
@@ -17,7 +18,23 @@ export class SqliteCompiler extends SqlCompiler {
     return `${col} IN (SELECT value FROM json_each(${p.add(JSON.stringify(values))}))`;
   }
 
+  /**
+   * Full-text: the FTS5 table (rowid = rid, a `narrative` and a `content` column) queried with a
+   * column filter. Its rows do not carry the resource type, so it never stands in for the type check.
+   */
+  protected override textFilter(f: Extract<Filter, { kind: 'text' }>, scope: { alias: string }, p: Params): string {
+    const t = this.nextAlias('t');
+    const column = f.param === '_text' ? 'narrative' : 'content';
+    return `${scope.alias}.rid IN (SELECT ${t}.rowid FROM idx_text ${t} WHERE ${t}.idx_text MATCH ${p.add(`{${column}} : (${fts5(f.query)})`)})`;
+  }
+
   override explain(query: CompiledQuery): CompiledQuery {
     return { text: `EXPLAIN QUERY PLAN ${query.text}`, params: query.params };
   }
+}
+
+/** A text query in FTS5's syntax: "heart rate" AND "rat" * … (words are letters and digits; quotes doubled all the same). */
+export function fts5(q: TextQuery): string {
+  if (q.op === 'term') return `"${q.words.join(' ').replace(/"/g, '""')}"${q.prefix ? ' *' : ''}`;
+  return `(${q.args.map(fts5).join(q.op === 'and' ? ' AND ' : ' OR ')})`;
 }

