@@ -1,10 +1,12 @@
 /**
- * The audit log: builds each interaction's AuditEvent and appends it to the audit tables — inside
- * a write's own transaction, or group-committed for reads and for failed writes.
+ * The audit log: makes each interaction's audit record (the columns searches use, a compact
+ * detail, the references it is indexed by; the AuditEvent is rendered from it when read) and
+ * appends it to the audit tables — inside a write's own transaction, or group-committed for reads
+ * and for failed writes.
  */
 import type { ResourceStore, StoreTx } from '../storage/index.ts';
 import { auditSqlFor, type AuditRow, type AuditSql } from '../storage/audit/index.ts';
-import { buildAuditEvent } from './build.ts';
+import { auditRecord } from './build.ts';
 import { GroupCommit } from './group-commit.ts';
 import type { AuditInput, AuditLog, AuditLogOptions } from './types.ts';
 
@@ -20,7 +22,7 @@ export function createAuditLog(store: ResourceStore, opts: AuditLogOptions): Aud
   const sql = auditSqlFor(store.dialect);
   const build = (input: AuditInput): AuditRow => {
     const recorded = Number.isFinite(input.recorded) ? input.recorded : opts.now();
-    return buildAuditEvent(recorded === input.recorded ? input : { ...input, recorded }, opts.observer);
+    return auditRecord(recorded === input.recorded ? input : { ...input, recorded }, opts.observer);
   };
   /** Events of `recordSoon` not yet stored (each settles once its batch has committed or failed). */
   const pending = new Set<Promise<void>>();

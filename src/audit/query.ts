@@ -2,7 +2,9 @@
  * AuditEvent search parameters → an audit query: `_id`, `patient`, `entity`, `agent`, `date` (and
  * `_lastUpdated`) with prefixes, `type`, `subtype`, `action`, `outcome`, `purpose`, `_security`
  * (BTG: break-glass), `_count`, `_sort=-date` and `_cursor`. Values separated by commas are
- * alternatives; repeated parameters all apply.
+ * alternatives; repeated parameters all apply. `entity` finds what the events are indexed by:
+ * every patient, and the resource of a single-resource read or of a write — not a resource among
+ * a search's (or an operation's) results, which its event lists without indexing (docs/audit.md).
  */
 import { dateRange } from '../fhir/dates.ts';
 import { FhirError } from '../fhir/errors.ts';

@@ -6,7 +6,8 @@
 import { FhirError } from '../fhir/errors.ts';
 import { bundleBody, type BundleEntry } from '../interactions/bundle-body.ts';
 import type { Db, FhirRequest, FhirResponse, InteractionContext } from '../interactions/types.ts';
-import { auditSqlFor, withId, type AuditEventRow, type AuditQuery } from '../storage/audit/index.ts';
+import { auditSqlFor, storedRecord, type AuditEventRow, type AuditQuery } from '../storage/audit/index.ts';
+import { renderAuditEvent } from './build.ts';
 import { encodeAuditCursor, parseAuditSearch, type AuditSearch } from './query.ts';
 
 /** What reading audit needs from the interaction context. */
@@ -16,7 +17,10 @@ export type AuditReadContext = Pick<InteractionContext, 'store' | 'config' | 'no
 export async function findAuditEvents(db: Db, dialect: 'sqlite' | 'postgres', query: AuditQuery): Promise<AuditEventRow[]> {
   if (query.limit <= 0) return [];
   const rows = await db.select(auditSqlFor(dialect).search(query));
-  return rows.map((r) => ({ seq: Number(r.seq), recorded: Number(r.recorded), json: withId(String(r.content), Number(r.seq)) }));
+  return rows.map((r) => {
+    const { seq, record } = storedRecord(r);
+    return { seq, recorded: record.recorded, json: renderAuditEvent(record, seq) };
+  });
 }
 
 /** GET AuditEvent/[id]. */
@@ -27,7 +31,8 @@ export async function readAuditEvent(req: FhirRequest, ctx: AuditReadContext, db
   const [row] = await db.select(auditSqlFor(ctx.store.dialect).read(Number(id)));
   if (!row) throw missing();
   if (req.versionId !== undefined && req.versionId !== '1') throw new FhirError('not-found', `AuditEvent/${id} has only version 1`);
-  return { status: 200, body: { raw: withId(String(row.content), Number(row.seq)) }, etag: 'W/"1"', lastModified: Number(row.recorded) };
+  const { seq, record } = storedRecord(row);
+  return { status: 200, body: { raw: renderAuditEvent(record, seq) }, etag: 'W/"1"', lastModified: record.recorded };
 }
 
 /** One page of events and the links around it. */

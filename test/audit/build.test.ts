@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildAuditEvent } from '../../src/audit/index.ts';
+import { renderAuditEvent } from '../../src/audit/build.ts';
 import { access, input, OBSERVER } from './fixtures.ts';
 
 const DCM = 'http://dicom.nema.org/resources/ontology/DCM';
@@ -114,7 +115,7 @@ describe('audit: building AuditEvents (BALP)', () => {
   it('an operation names itself in a second subtype; Patients among the entities count as patients', () => {
     const { event, row } = build({ interaction: 'operation', operation: 'everything', resourceType: 'Patient', id: 'pat9', patients: [], entities: ['Patient/pat9/_history/1', 'Condition/c1/_history/1'] });
     assert.deepEqual(event.subtype[1], { system: 'http://meridian.nhs.uk/fhir/CodeSystem/operation', code: 'everything' });
-    assert.deepEqual(row.references, ['Patient/pat9', 'Condition/c1']);
+    assert.deepEqual(row.references, ['Patient/pat9'], 'an operation is indexed by its patients; what it returned is listed, not indexed');
     assert.deepEqual(entitiesWithRole(event, '1').map((e: any) => e.what.reference), ['Patient/pat9']);
   });
 
@@ -123,9 +124,30 @@ describe('audit: building AuditEvents (BALP)', () => {
     const { event, row } = build({ interaction: 'search-type', entities });
     assert.equal(entitiesWithRole(event, '4').length, 100);
     assert.deepEqual(event.extension, [{ url: 'http://meridian.nhs.uk/fhir/StructureDefinition/audit-entities-omitted', valueInteger: 30 }]);
-    assert.equal(row.references.length, 101);
+    assert.deepEqual(row.references, ['Patient/pat1']);
+    assert.equal(build({ interaction: 'transaction', method: 'POST', entities }).row.references.length, 101, 'a transaction indexes at most 100 resources besides its patients');
     const capped = build({ interaction: 'search-type', entities: entities.slice(0, 10), entitiesOmitted: 120 }).event;
     assert.equal(capped.extension[0].valueInteger, 120, 'a count the caller left out is reported too');
+  });
+
+  it('is indexed by every patient, and by the resource a single-resource read or a write touched, not by search results', () => {
+    const refs = (overrides: Parameters<typeof input>[0]) => build(overrides).row.references;
+    for (const interaction of ['read', 'vread', 'history-instance', 'create', 'update', 'patch', 'delete', 'conditional-update']) {
+      assert.deepEqual(refs({ interaction }), ['Patient/pat1', 'Observation/obs1'], interaction);
+    }
+    assert.deepEqual(refs({ interaction: 'read', status: 403, entities: [] }), ['Patient/pat1', 'Observation/obs1'], 'a refused read names its target');
+    assert.deepEqual(refs({ interaction: 'transaction', method: 'POST', entities: ['Observation/a/_history/1', 'Condition/b/_history/2'] }), ['Patient/pat1', 'Observation/a', 'Condition/b']);
+    for (const interaction of ['search-type', 'search-system', 'search-compartment', 'history-type', 'operation']) {
+      assert.deepEqual(refs({ interaction, patients: ['pat1', 'pat2'], entities: ['Observation/a/_history/1', 'Patient/pat3/_history/1'] }), ['Patient/pat1', 'Patient/pat2', 'Patient/pat3'], interaction);
+    }
+  });
+
+  it('stores a compact record: the columns, and a small detail from which the same AuditEvent is rendered', () => {
+    const row = buildAuditEvent(input(), OBSERVER);
+    const { content } = row;
+    assert.ok(row.detail.length < content.length / 5, `${row.detail.length} bytes of detail for ${content.length} of JSON`);
+    assert.equal(renderAuditEvent(row), content);
+    assert.equal(renderAuditEvent(row, 42), content.replace('{"resourceType":"AuditEvent",', '{"resourceType":"AuditEvent","id":"42",'));
   });
 
   it('keeps an entity that is not a reference as a display, never as a broken reference', () => {

@@ -1,7 +1,7 @@
 /** Reading and searching AuditEvents on a real database: by patient, agent, date, type and more, newest first, keyset-paged. */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { auditEventInteraction, createAuditLog, readAuditEvent, searchAuditEvents } from '../../src/audit/index.ts';
+import { auditEventInteraction, buildAuditEvent, createAuditLog, readAuditEvent, searchAuditEvents } from '../../src/audit/index.ts';
 import { auditSqlFor } from '../../src/storage/audit/index.ts';
 import { testStores } from '../helpers/stores.ts';
 import { access, body, freshStore, input, nextCursor, OBSERVER, readContext, request } from './fixtures.ts';
@@ -72,13 +72,23 @@ for (const backend of testStores()) {
       assert.deepEqual(await labels('action=C,D'), ['e8', 'e3']);
       assert.deepEqual(await labels('outcome=4'), ['e5']);
       assert.deepEqual(await labels('purpose=HRESCH'), ['e7']);
-      assert.deepEqual(await labels('entity=Observation/obs2'), ['e2']);
+      assert.deepEqual(await labels('entity=Observation/obs1&date=lt2025-01-09'), ['e6', 'e5', 'e1'], 'direct reads (the refused one too)');
+      assert.deepEqual(await labels('entity=Observation/obs2'), [], 'a search result is listed in its event, not indexed');
       assert.deepEqual(await labels('entity=Observation/obs9/_history/2'), ['e8']);
       assert.deepEqual(await labels('entity=Patient/pat-b'), ['e7', 'e5', 'e3']);
       assert.deepEqual(await labels('_security=BTG'), ['e6']);
       assert.deepEqual(await labels('_security=BTG&patient=pat-b'), []);
       const [e3] = (await search([['subtype', 'create']])).entry;
       assert.deepEqual(await labels(`_id=${e3.resource.id}`), ['e3']);
+    });
+
+    it('reads back exactly the AuditEvent built for each event, its id put in', async () => {
+      const stored = (await search([['date', 'lt2025-01-09'], ['_count', '100']])).entry.map((e: any) => e.resource);
+      assert.equal(stored.length, EVENTS.length);
+      for (const event of stored) {
+        const built = buildAuditEvent(EVENTS.find((e) => e.recorded === Date.parse(event.recorded))!, OBSERVER).content;
+        assert.equal(JSON.stringify(event), built.replace('{"resourceType":"AuditEvent",', `{"resourceType":"AuditEvent","id":"${event.id}",`), label(event));
+      }
     });
 
     it('reads one AuditEvent by id, with its id, version and fullUrl', async () => {

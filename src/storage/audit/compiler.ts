@@ -8,7 +8,7 @@
  */
 import { Params } from '../search/compiler.ts';
 import type { CompiledQuery } from '../types.ts';
-import { INDEXED_COLUMNS, type AuditCriterion, type AuditQuery, type AuditRow } from './types.ts';
+import { INDEXED_COLUMNS, STORED_COLUMNS, type AuditCriterion, type AuditQuery, type AuditRow } from './types.ts';
 
 type Driver = Extract<AuditCriterion, { kind: 'id' | 'reference' | 'column' | 'break-glass' }>;
 
@@ -18,6 +18,9 @@ interface Branch {
   key: string;
   where: string[];
 }
+
+/** The stored columns of the event `e`. */
+const SELECTED = STORED_COLUMNS.split(', ').map((c) => `e.${c}`).join(', ');
 
 const COLUMNS = new Set(['agent', 'user_name', 'client_id', 'type', 'subtype', 'action', 'outcome', 'purpose']);
 
@@ -43,7 +46,7 @@ export abstract class AuditSql {
 
   read(seq: number): CompiledQuery {
     const p = this.params();
-    return p.finish(`SELECT seq, recorded, content FROM audit_event WHERE seq = ${p.add(seq)}`);
+    return p.finish(`SELECT ${STORED_COLUMNS} FROM audit_event WHERE seq = ${p.add(seq)}`);
   }
 
   search(q: AuditQuery): CompiledQuery {
@@ -59,10 +62,10 @@ export abstract class AuditSql {
     const where = (b: Branch) => (b.where.length ? `WHERE ${b.where.join(' AND ')}` : '');
     if (branches.length === 1) {
       const [b] = branches;
-      return p.finish(`SELECT e.seq, e.recorded, e.content FROM ${b.from} ${where(b)} ${order(b.key)}`);
+      return p.finish(`SELECT ${SELECTED} FROM ${b.from} ${where(b)} ${order(b.key)}`);
     }
     const union = branches.map((b, i) => `SELECT seq FROM (SELECT e.seq FROM ${b.from} ${where(b)} ${order(b.key)}) b${i}`).join(' UNION ');
-    return p.finish(`SELECT e.seq, e.recorded, e.content FROM audit_event e WHERE e.seq IN (${union}) ${order('e')}`);
+    return p.finish(`SELECT ${SELECTED} FROM audit_event e WHERE e.seq IN (${union}) ${order('e')}`);
   }
 
   private pickDriver(criteria: readonly AuditCriterion[]): Driver | undefined {

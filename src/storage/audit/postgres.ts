@@ -33,10 +33,10 @@ const refs = COLUMNS.length + 2;
  * their text (a `json` value is the text it was given).
  */
 const INSERT = `WITH v AS MATERIALIZED (
-    SELECT nextval('audit_event_seq_seq') AS seq, u.n, ${COLUMNS.map(([c]) => `u.${c}`).join(', ')}, u.content::text AS content
-    FROM ROWS FROM (${arrays}, json_array_elements(${json})) WITH ORDINALITY AS u(${names}, content, n)
+    SELECT nextval('audit_event_seq_seq') AS seq, u.n, ${COLUMNS.map(([c]) => `u.${c}`).join(', ')}, u.detail::text AS detail
+    FROM ROWS FROM (${arrays}, json_array_elements(${json})) WITH ORDINALITY AS u(${names}, detail, n)
   ),
-  e AS (INSERT INTO audit_event (seq, ${names}, content) OVERRIDING SYSTEM VALUE SELECT seq, ${names}, content FROM v),
+  e AS (INSERT INTO audit_event (seq, ${names}, detail) OVERRIDING SYSTEM VALUE SELECT seq, ${names}, detail FROM v),
   x AS (INSERT INTO audit_entity (reference, recorded, seq)
     SELECT l.reference, v.recorded, v.seq FROM unnest($${refs}::bigint[], $${refs + 1}::text[]) AS l(n, reference) JOIN v ON v.n = l.n)
   SELECT COUNT(*)::integer AS n FROM v`;
@@ -60,8 +60,8 @@ export class PostgresAuditSql extends AuditSql {
     for (const r of rows) {
       [r.recorded, r.type, r.subtype, r.action, r.outcome, r.agent, r.userName, r.clientId, r.organization, r.purpose, r.breakGlass].forEach((v, k) => columns[k].push(v));
     }
-    // the events' JSON spliced together as it is: no escaping of large strings into an array literal
-    const contents = `[${rows.map((r) => r.content).join(',')}]`;
-    return [{ text: INSERT, params: [...columns, contents, refN, refValue] }];
+    // the events' details (JSON objects) spliced together as they are: no escaping of strings into an array literal
+    const details = `[${rows.map((r) => r.detail).join(',')}]`;
+    return [{ text: INSERT, params: [...columns, details, refN, refValue] }];
   }
 }

@@ -1,7 +1,11 @@
 /** The audit tables' rows and queries, as audit/ hands them to storage (see schema-audit.ts). */
 
-/** One AuditEvent about to be appended. */
-export interface AuditRow {
+/**
+ * One AuditEvent as stored: the columns searches filter on, and `detail`, a compact JSON object
+ * of everything else the event says (audit/build.ts writes it and renders the full BALP
+ * AuditEvent from the record when it is read).
+ */
+export interface AuditRecord {
   /** Epoch milliseconds. */
   recorded: number;
   /** AuditEvent.type code (e.g. `rest`). */
@@ -21,12 +25,16 @@ export interface AuditRow {
   /** v3 ActReason code. */
   purpose: string;
   breakGlass: boolean;
+  /** The rest of the event as a small JSON object (see `AuditDetail` in audit/build.ts); storage keeps it as text. */
+  detail: string;
+}
+
+/** One AuditEvent about to be appended. */
+export interface AuditRow extends AuditRecord {
   /**
-   * The AuditEvent's JSON without an id: it must begin `{"resourceType":"AuditEvent",`. The id is
-   * the row's `seq`, assigned as it is stored and put back in when read (see `withId`).
+   * Distinct `Type/id` references the event is indexed by (`patient=`, `entity=`, `$access-log`):
+   * every patient as `Patient/{id}`, and the resource a single-resource read or a write touched.
    */
-  content: string;
-  /** Distinct `Type/id` references the event names in `entity.what`: every patient as `Patient/{id}`, and the resources touched. */
   references: string[];
 }
 
@@ -71,11 +79,27 @@ export interface AuditEventRow {
   json: string;
 }
 
-const PREFIX = '{"resourceType":"AuditEvent",';
+/** The columns a read or search selects, in the table's own names. */
+export const STORED_COLUMNS = 'seq, recorded, type, subtype, action, outcome, agent, user_name, client_id, organization, purpose, break_glass, detail';
 
-/** The stored JSON with the event's id put back in. */
-export function withId(content: string, seq: number): string {
-  if (!content.startsWith(PREFIX)) throw new Error(`Audit event ${seq} is not stored as an AuditEvent`);
-  return `${PREFIX}"id":"${seq}",${content.slice(PREFIX.length)}`;
+/** A row selected with STORED_COLUMNS (by either dialect: numbers may come as strings, booleans as 0/1) → its seq and record. */
+export function storedRecord(r: Record<string, unknown>): { seq: number; record: AuditRecord } {
+  const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
+  return {
+    seq: Number(r.seq),
+    record: {
+      recorded: Number(r.recorded),
+      type: String(r.type),
+      subtype: String(r.subtype),
+      action: String(r.action),
+      outcome: Number(r.outcome),
+      agent: text(r.agent),
+      userName: text(r.user_name),
+      clientId: String(r.client_id),
+      organization: text(r.organization),
+      purpose: String(r.purpose),
+      breakGlass: r.break_glass === true || Number(r.break_glass) === 1,
+      detail: String(r.detail),
+    },
+  };
 }
-
