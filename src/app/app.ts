@@ -49,10 +49,17 @@ export async function createContext(config: MeridianConfig): Promise<Interaction
   const now = () => Date.now();
   const policy = createAccessPolicy({ dialect: store.dialect, inPatientCompartment, now });
   const guard = new Guard({ policy, patientsOf: search.patientsOf, inPatientCompartment, criteriaFilter: search.criteriaFilter, allTypes: defs.resourceTypes });
-  const audit = createAuditLog(store, { now, observer: config.baseUrl ?? 'meridian' });
+  const audit = createAuditLog(store, { now, observer: config.baseUrl ?? 'meridian', maxDelayMs: AUDIT_BATCH_MS });
   // in-process callers (import, seed, tests) act as the operator; HTTP requests carry their caller's access
   return { access: openAccess('in-process'), guard, audit, defs, store, validator, search, config, now };
 }
+
+/**
+ * How long a group commit of AuditEvents gathers before it is written. Reads do not wait for it
+ * (only refused and failed requests do), so a few milliseconds cost no latency and make batches,
+ * and so the writer's work per event, much smaller.
+ */
+const AUDIT_BATCH_MS = 10;
 
 /** How often a process looks for definitions other processes stored (PostgreSQL only: SQLite has one process). */
 const DEFINITIONS_POLL_MS = 5000;
