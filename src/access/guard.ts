@@ -134,22 +134,41 @@ export class Guard {
    * The resource types a search may cover, and the filter that confines it to what the caller may
    * see; applied to the search and, through `confine`, to the targets of its chains and `_has`.
    */
-  async searchScope(ctx: InteractionContext, db: Db, types: readonly string[] | undefined): Promise<{ types: readonly string[] | undefined; filter: Filter }> {
+  async searchScope(
+    ctx: InteractionContext,
+    db: Db,
+    types: readonly string[] | undefined,
+    opts: { careChecked?: boolean } = {},
+  ): Promise<{ types: readonly string[] | undefined; filter: Filter; careInPage: boolean }> {
     const a = ctx.access;
-    if (a.mode === 'open') return { types, filter: { kind: 'true' } };
+    if (a.mode === 'open') return { types, filter: { kind: 'true' }, careInPage: false };
     const searched = types ?? searchableTypes(a, this.deps.allTypes);
     if (!searched.length) throw new FhirError('forbidden', 'The access token has no scope to search any resource type');
     if (searched.some((t) => t === 'AuditEvent') && !a.roles.has('admin')) throw new FhirError('forbidden', 'AuditEvents are open to administrators only');
-    return { types: types ?? searched, filter: await this.filterFor(ctx, db, searched) };
+    // a search about patients already checked (e.g. subject=Patient/x) needs no care-set filter in SQL:
+    // the page's rows are checked against the care set instead (`recheck`), which is exact and cheaper
+    const careInPage = opts.careChecked === true && isClinicianUser(a);
+    return { types: types ?? searched, filter: await this.filterFor(ctx, db, searched, careInPage), careInPage };
   }
 
   /**
    * Search matches of patients whose Consents refuse this caller some (not all) resources are
    * decided one by one; the rest passed the plan's filter already.
    */
-  async recheck<R extends { rid: number; resourceType: string; content: string }>(ctx: InteractionContext, db: Db, rows: R[], patients: ReadonlyMap<number, string[]>, types: readonly string[]): Promise<R[]> {
+  async recheck<R extends { rid: number; resourceType: string; content: string }>(
+    ctx: InteractionContext,
+    db: Db,
+    rows: R[],
+    patients: ReadonlyMap<number, string[]>,
+    types: readonly string[],
+    careInPage = false,
+  ): Promise<R[]> {
     const a = ctx.access;
     if (a.mode === 'open' || !rows.length) return rows;
+    if (careInPage) {
+      const care = await this.policy.careSet(db, a);
+      rows = rows.filter((r) => (patients.get(r.rid) ?? []).every((p) => care.related.has(p) || care.breakGlass.has(p)));
+    }
     const some = (await this.policy.consentRefusals(db, a, types)).some;
     if (!some.size) return rows;
     const kept: R[] = [];
@@ -181,7 +200,7 @@ export class Guard {
     }
   }
 
-  private async filterFor(ctx: InteractionContext, db: Db, types: readonly string[]): Promise<Filter> {
+  private async filterFor(ctx: InteractionContext, db: Db, types: readonly string[], careInPage = false): Promise<Filter> {
     const a = ctx.access;
     const { policy, inPatientCompartment } = this.deps;
     const parts: Filter[] = [];
@@ -207,8 +226,10 @@ export class Guard {
       else if (patientTypes.length) parts.push(or([own, { kind: 'not', filter: { kind: 'resource', where: { op: 'in', column: 'resource_type', values: patientTypes } } }]));
     } else if (patientTypes.length) {
       if (isClinicianUser(a)) {
-        const care = await policy.careSet(db, a);
-        parts.push({ kind: 'patients', mode: 'within', ids: [...care.related, ...care.breakGlass.keys()] });
+        if (!careInPage) {
+          const care = await policy.careSet(db, a);
+          parts.push({ kind: 'patients', mode: 'within', ids: [...care.related, ...care.breakGlass.keys()] });
+        }
       } else if (a.fhirUser !== undefined) {
         parts.push({ kind: 'patients', mode: 'within', ids: [] }); // no clinical role: no patient records
       }

@@ -139,8 +139,10 @@ export async function search(req: FhirRequest, ctx: InteractionContext, db: Stor
   const asked = typesOf(req, ctx);
   const p = parseSearch(req, ctx, env, asked);
   // access control: a filter confining the search (and its chains and _has) to what the caller may see
-  const scope = await ctx.guard.searchScope(ctx, db, asked);
-  for (const patient of patientsNamed(req)) await ctx.guard.checkPatient(ctx, db, patient);
+  const named = patientsNamed(req);
+  for (const patient of named) await ctx.guard.checkPatient(ctx, db, patient);
+  const counted = p.summary === 'count' || p.count === 0 || p.total === 'accurate' || p.total === 'estimate';
+  const scope = await ctx.guard.searchScope(ctx, db, asked, { careChecked: named.length > 0 && !counted });
   const types = scope.types;
   const filter = and([await ctx.guard.confine(ctx, db, p.filter), scope.filter]);
   const onlyCount = p.summary === 'count' || p.count === 0;
@@ -155,7 +157,8 @@ export async function search(req: FhirRequest, ctx: InteractionContext, db: Stor
   if (onlyCount || p.total === 'accurate' || p.total === 'estimate') {
     const counted = await db.select(env.compiler.count(plan));
     total = Number(counted[0]?.n ?? 0);
-  } else if (p.total === undefined && !after && !more) total = rows.length; // free: everything is on this page
+  }
+  const freeTotal = total === undefined && p.total === undefined && !after && !more; // everything is on this page
 
   const path = [req.compartment, req.compartment ? req.id : undefined, req.resourceType ?? (req.compartment ? '*' : undefined)].filter(Boolean).join('/');
   const self = path ? `${req.baseUrl}/${path}` : req.baseUrl;
@@ -168,7 +171,8 @@ export async function search(req: FhirRequest, ctx: InteractionContext, db: Stor
   }
 
   const patients = await patientsOfRows(ctx, db, env.compiler, rows);
-  rows = await ctx.guard.recheck(ctx, db, rows, patients, types ?? []);
+  rows = await ctx.guard.recheck(ctx, db, rows, patients, types ?? [], scope.careInPage);
+  if (freeTotal) total = rows.length;
   for (const r of rows) ctx.trail?.touch(`${r.resourceType}/${r.id}/_history/${r.versionId}`, patients.get(r.rid) ?? []);
   const entries: BundleEntry[] = rows.map((r) => ({ fullUrl: `${req.baseUrl}/${r.resourceType}/${r.id}`, resource: shape(r, p, ctx), search: { mode: 'match' } }));
   if (rows.length && (p.include.include.length || p.include.revinclude.length)) {

@@ -133,6 +133,15 @@ for (const store of testStores()) {
         assert.equal((await as(ctx, doctor, 'GET', 'Observation?patient=pb')).status, 403);
         assert.deepEqual(ids(await as(ctx, doctor, 'GET', 'Observation?status=final&_sort=_id')), ['Observation/oa', 'Observation/oa-vitals']);
       });
+      it('does not see, in a search about their patient, a resource that is also in an unrelated patient’s record', async () => {
+        const shared = observation('shared-ab', 'pa', { performer: [{ reference: 'Patient/pb' }] });
+        assert.equal((await as(ctx, openAccess(), 'PUT', 'Observation/shared-ab', shared)).status, 201);
+        const found = ids(await as(ctx, doctor, 'GET', 'Observation?subject=Patient/pa'));
+        assert.ok(found.includes('Observation/oa') && !found.includes('Observation/shared-ab'), found.join(','));
+        assert.ok(!ids(await as(ctx, doctor, 'GET', 'Observation?code=271649006')).includes('Observation/shared-ab'));
+        assert.equal((await as(ctx, doctor, 'GET', 'Observation/shared-ab')).status, 403);
+        assert.equal((await as(ctx, openAccess(), 'DELETE', 'Observation/shared-ab')).status, 204);
+      });
       it('may break the glass with a reason, and then sees the record', async () => {
         const tooShort = await as(ctx, doctor, 'POST', 'Patient/pb/$break-glass', { resourceType: 'Parameters', parameter: [{ name: 'reason', valueString: 'x' }] });
         assert.equal(tooShort.status, 400);
