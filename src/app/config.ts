@@ -1,5 +1,6 @@
 /** The one typed configuration: flags over MERIDIAN_* environment over defaults, validated at start-up. */
 import type { ServerConfig } from '../interactions/types.ts';
+import type { OidcConfig } from '../access/auth/index.ts';
 
 export interface MeridianConfig extends ServerConfig {
   port: number;
@@ -29,17 +30,7 @@ export interface MeridianConfig extends ServerConfig {
 
 // auth
 /** The external OpenID Connect provider (see docs/authorization.md). */
-export interface OidcSettings {
-  issuer: string;
-  clientId: string;
-  clientSecret?: string;
-  /** The id_token claim matched to a Meridian user's external subject (default sub). */
-  userClaim: string;
-  /** The provider's name on the sign-in page ("Sign in with …"). */
-  name: string;
-  /** Scopes asked of the provider (default openid). */
-  scope: string;
-}
+export type OidcSettings = OidcConfig;
 // end auth
 
 export const DEFAULT_STORE = 'sqlite:./data/meridian.db';

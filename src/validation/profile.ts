@@ -25,15 +25,15 @@ import { systemName } from './terminology/index.ts';
 type Json = Record<string, unknown>;
 
 export interface ProfileValidatorOptions {
-  /** Report mustSupport elements that are absent, as information. */
+  /** Report absent mustSupport elements of claimed profiles as information (default false). */
   mustSupport?: boolean;
-  /** Severity for extensions whose definition is unknown. */
+  /** Severity of extensions with unknown definitions (default: error for hl7.org/fhir, else warning). */
   unknownExtension?: 'error' | 'warning';
-  /** Extension URL prefixes whose unknown extensions are accepted (with a warning). */
+  /** Extensions whose URL starts with one of these are accepted without a definition (a warning, not an error). */
   allowedExtensionDomains?: string[];
-  /** Report strings that look like embedded HTML as errors. */
+  /** Report strings that look like embedded HTML (a script-injection risk) as errors (default false). */
   securityChecks?: boolean;
-  /** Report example URLs (example.org, acme.com) with this severity (default: not reported). */
+  /** Severity of example URLs (example.org, acme.com) in references, canonicals and extension URLs (default: accepted without comment). */
   exampleUrls?: 'error' | 'warning';
   /** Severity of HTML tags in markdown (default information). */
   htmlInMarkdown?: 'error' | 'warning' | 'information';

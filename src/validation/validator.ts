@@ -12,28 +12,17 @@ import { checkResourceRules } from './resource-rules.ts';
 import { ConformanceRegistry, loadR4ConformanceResources, type CanonicalResource } from './conformance.ts';
 import { InvariantEngine } from './invariants.ts';
 import { addPackage, loadPackage, UKCORE_PACKAGE_DIR, type FhirPackage } from './packages.ts';
-import { ProfileValidator } from './profile.ts';
+import { ProfileValidator, type ProfileValidatorOptions } from './profile.ts';
 import { createStructureValidator } from './structure.ts';
 import { Terminology } from './terminology/index.ts';
 import { checkUkRules, UK_SYSTEM_ALIASES } from './uk-rules.ts';
 
-export interface ValidationPolicy {
+/** What a server requires of what is written, and how strict the profile checks are (ProfileValidatorOptions). */
+export interface ValidationPolicy extends ProfileValidatorOptions {
   /** Resource type → profiles every resource of that type written here must conform to. */
   requireProfiles?: Record<string, string[]>;
   /** Check NHS numbers, ODS codes and verification statuses (default true). */
   ukRules?: boolean;
-  /** Report absent mustSupport elements of claimed profiles as information (default false). */
-  mustSupport?: boolean;
-  /** Severity of extensions with unknown definitions (default: error for hl7.org/fhir, else warning). */
-  unknownExtension?: 'error' | 'warning';
-  /** Extensions whose URL starts with one of these are accepted without a definition (a warning, not an error). */
-  allowedExtensionDomains?: string[];
-  /** Report strings that look like embedded HTML (a script-injection risk) as errors (default false). */
-  securityChecks?: boolean;
-  /** Severity of example URLs (example.org, acme.com) in references, canonicals and extension URLs (default: accepted without comment). */
-  exampleUrls?: 'error' | 'warning';
-  /** Severity of HTML tags in markdown (default information). */
-  htmlInMarkdown?: 'error' | 'warning' | 'information';
 }
 
 export interface ValidatorOptions {
