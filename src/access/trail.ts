@@ -2,9 +2,7 @@
  * What one request touched, gathered as it runs so that its AuditEvent can name every patient
  * whose record was read or written and every resource involved.
  */
-
-/** Most resources named one by one in an AuditEvent; beyond that the event says how many more. */
-export const MAX_ENTITIES = 200;
+import { MAX_ENTITIES } from '../audit/codes.ts';
 
 export class Trail {
   readonly patients = new Set<string>();

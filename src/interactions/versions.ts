@@ -116,8 +116,8 @@ export async function existingResponse(ctx: InteractionContext, db: Db, type: st
 }
 
 export async function saveDeletion(ctx: InteractionContext, tx: StoreTx, previous: StoredVersion): Promise<StoredVersion> {
-  if (ctx.access.mode !== 'open') await checkPrevious(ctx, tx, previous);
-  else ctx.trail?.touch(`${previous.resourceType}/${previous.id}`, []);
+  // checked (and named, with its patients, in the audit trail) in every mode: deletions are rare
+  await ctx.guard.check(ctx, tx, JSON.parse(previous.json!) as Resource, undefined, 'write');
   const version: StoredVersion = {
     resourceType: previous.resourceType,
     id: previous.id,
