@@ -15,12 +15,13 @@
  */
 import autocannon from 'autocannon';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { spawnServer, type ChildServer } from './lib/child-server.ts';
+import { printProfile, summarizeProfile } from './lib/profile.ts';
 import { int, loadNote, verdict } from './lib/stats.ts';
 
 const { values } = parseArgs({
@@ -29,11 +30,16 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '10' },
     patients: { type: 'string', default: '1000' },
     baseline: { type: 'string', default: '88c341b' },
+    only: { type: 'string' },
+    profile: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (values.help) {
-  console.log('Usage: npm run bench:access -- [--duration S] [--connections N] [--patients N] [--baseline REV|none]');
+  console.log(`Usage: npm run bench:access -- [--duration S] [--connections N] [--patients N] [--baseline REV|none] [--only SCENARIO:CALLER] [--profile]
+
+  --only read:system   one scenario (read|search) for one caller (dev|system|clinician|baseline)
+  --profile            write a CPU profile of the server and summarise where the time went (use with --only)`);
   process.exit(0);
 }
 const duration = Number(values.duration);
@@ -115,15 +121,29 @@ async function clinicianToken(root: string, store: string): Promise<string> {
 type Scenario = 'read' | 'search';
 const pick = <T>(list: T[]): T => list[Math.floor(Math.random() * list.length)];
 
-async function load(base: string, scenario: Scenario, ids: string[], token: string | undefined, seconds: number) {
+/** CPU time (user + system, all threads) a process has used, in µs, from /proc (Linux); undefined elsewhere. */
+function cpuMicros(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return undefined;
+  }
+}
+
+async function load(base: string, scenario: Scenario, ids: string[], token: string | undefined, seconds: number, pid?: number) {
   const url = new URL(base);
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   const request: autocannon.Request =
     scenario === 'read'
       ? { method: 'GET', headers, setupRequest: (r) => ({ ...r, path: `${url.pathname}/Patient/${pick(ids)}` }) }
       : { method: 'GET', headers, setupRequest: (r) => ({ ...r, path: `${url.pathname}/Observation?subject=Patient/${pick(ids)}&_sort=-date&_count=5` }) };
+  const cpu0 = cpuMicros(pid);
   const r = await autocannon({ url: url.origin, connections, duration: seconds, requests: [request] });
-  return { rps: r.requests.total / (r.duration || seconds), p50: r.latency.p50, p99: r.latency.p99, bad: r.non2xx + r.errors + r.timeouts };
+  const cpu1 = cpuMicros(pid);
+  // the server's CPU per request (every thread: HTTP, access, audit writer): robust to the load generator sharing the cores
+  const cpu = cpu0 === undefined || cpu1 === undefined ? undefined : (cpu1 - cpu0) / r.requests.total;
+  return { rps: r.requests.total / (r.duration || seconds), p50: r.latency.p50, p99: r.latency.p99, bad: r.non2xx + r.errors + r.timeouts, cpu };
 }
 
 /** A worktree of `rev` with this checkout's node_modules, for the unsecured baseline. */
@@ -141,51 +161,61 @@ function baselineRoot(rev: string): string | undefined {
   return dir;
 }
 
-const rows: { who: string; scenario: Scenario; rps: number; p50: number; p99: number; bad: number }[] = [];
+const only = values.only;
+const profileDir = values.profile ? mkdtempSync(join(tmpdir(), 'meridian-prof-access-')) : undefined;
+const rows: { who: string; scenario: Scenario; rps: number; p50: number; p99: number; bad: number; cpu?: number }[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'meridian-bench-access-'));
 const store = `sqlite:${join(dir, 'bench.db')}`;
 let server: ChildServer | undefined;
 try {
-  server = await spawnServer(store, { args: ['--dev', '--port', String(PORT), '--base-url', BASE, '--rate-limit', '0'] });
+  server = await spawnServer(store, { args: ['--dev', '--port', String(PORT), '--base-url', BASE, '--rate-limit', '0'], profileDir: only?.endsWith(':baseline') ? undefined : profileDir });
   const root = new URL(BASE).origin;
   console.error(`seeding ${patients} patients with 5 Observations each…`);
   const ids = await seed(server.base);
   const system = await backendToken(root, 'system/*.rs');
   const clinician = await clinicianToken(root, store);
-  const callers: [string, string | undefined][] = [
-    ['--dev, no token (open, audited)', undefined],
-    ['backend service token', system],
-    ['clinician token', clinician],
+  const callers: [string, string, string | undefined][] = [
+    ['dev', '--dev, no token (open, audited)', undefined],
+    ['system', 'backend service token', system],
+    ['clinician', 'clinician token', clinician],
   ];
   await load(server.base, 'read', ids, undefined, 2); // warm up
   for (const scenario of ['read', 'search'] as Scenario[]) {
-    for (const [who, token] of callers) {
+    for (const [short, who, token] of callers) {
+      if (only && only !== `${scenario}:${short}`) continue;
       console.error(`  ${scenario}: ${who}, ${connections} connections, ${duration} s`);
-      rows.push({ who, scenario, ...(await load(server.base, scenario, ids, token, duration)) });
+      rows.push({ who, scenario, ...(await load(server.base, scenario, ids, token, duration, server.child.pid)) });
     }
   }
   await server.stop();
   server = undefined;
-  const root0 = baselineRoot(values.baseline);
+  const root0 = only && !only.endsWith(':baseline') ? undefined : baselineRoot(values.baseline);
   if (root0) {
     // the same store file, served by the code from before access control (its schema ignores the newer tables)
-    server = await spawnServer(store, { root: root0, args: ['--dev', '--port', String(PORT)] });
+    server = await spawnServer(store, { root: root0, args: ['--dev', '--port', String(PORT)], profileDir: only ? profileDir : undefined });
     await load(server.base, 'read', ids, undefined, 2);
     for (const scenario of ['read', 'search'] as Scenario[]) {
+      if (only && only !== `${scenario}:baseline`) continue;
       console.error(`  ${scenario}: baseline ${values.baseline} (no access control, no audit)`);
-      rows.push({ who: `baseline ${values.baseline} (no access control, no audit)`, scenario, ...(await load(server.base, scenario, ids, undefined, duration)) });
+      rows.push({ who: `baseline ${values.baseline} (no access control, no audit)`, scenario, ...(await load(server.base, scenario, ids, undefined, duration, server!.child.pid)) });
     }
   }
 } finally {
   await server?.stop();
   rmSync(dir, { recursive: true, force: true });
 }
+if (profileDir) {
+  const file = readdirSync(profileDir).find((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f)); // the main thread's (thread id 0)
+  if (file) printProfile(`server CPU profile (last ${duration} s)`, summarizeProfile(join(profileDir, file), { lastSeconds: duration }));
+  console.log(`profile kept in ${profileDir}`);
+}
 
 console.log(`\nAccess control and audit cost — SQLite, ${patients} patients, ${connections} connections, ${duration} s each (${loadNote()})`);
-console.log('scenario  caller                                              req/s    p50 ms  p99 ms  non-2xx');
-for (const r of rows) console.log(`${r.scenario.padEnd(9)} ${r.who.padEnd(50)} ${int(r.rps).padStart(8)} ${String(r.p50).padStart(8)} ${String(r.p99).padStart(7)} ${String(r.bad).padStart(8)}`);
+console.log('scenario  caller                                              req/s    p50 ms  p99 ms  non-2xx  server CPU µs/req');
+for (const r of rows) console.log(`${r.scenario.padEnd(9)} ${r.who.padEnd(50)} ${int(r.rps).padStart(8)} ${String(r.p50).padStart(8)} ${String(r.p99).padStart(7)} ${String(r.bad).padStart(8)}  ${r.cpu === undefined ? '—' : r.cpu.toFixed(0).padStart(17)}`);
 for (const scenario of ['read', 'search'] as Scenario[]) {
-  const dev = rows.find((r) => r.scenario === scenario && r.who.startsWith('--dev'))!;
+  const dev = rows.find((r) => r.scenario === scenario && r.who.startsWith('--dev'));
+  if (!dev) continue;
   const baseline = rows.find((r) => r.scenario === scenario && r.who.startsWith('baseline'));
   for (const r of rows.filter((x) => x.scenario === scenario && x.who.includes('token') && !x.who.startsWith('--dev'))) {
     // the cost of enforcement: the same server and requests without a token (--dev, still audited)

@@ -15,8 +15,10 @@ async function append(sql: AuditSql, tx: StoreTx, rows: AuditRow[]): Promise<voi
   for (const q of sql.insert(rows)) await tx.run(q);
 }
 
-/** Events queued by `recordSoon` and not yet stored beyond which callers wait for their own (back-pressure). */
-const HIGH_WATER = 2000;
+/** Events queued and not yet stored beyond which readers wait for their own (back-pressure). */
+const HIGH_WATER = 10_000;
+
+const RECORDED = Promise.resolve();
 
 export function createAuditLog(store: ResourceStore, opts: AuditLogOptions): AuditLog {
   const sql = auditSqlFor(store.dialect);
@@ -24,14 +26,16 @@ export function createAuditLog(store: ResourceStore, opts: AuditLogOptions): Aud
     const recorded = Number.isFinite(input.recorded) ? input.recorded : opts.now();
     return auditRecord(recorded === input.recorded ? input : { ...input, recorded }, opts.observer);
   };
-  /** Events of `recordSoon` not yet stored (each settles once its batch has committed or failed). */
-  const pending = new Set<Promise<void>>();
+  /** Set when a write of the log failed, until one succeeds: meanwhile every reader waits for its own event. */
   let failing = false;
   const group = new GroupCommit<AuditRow>({
     write: (rows) => store.transaction((tx) => append(sql, tx, rows)),
-    maxBatch: opts.maxBatch ?? 500,
+    maxBatch: opts.maxBatch ?? 5000,
     maxDelayMs: opts.maxDelayMs ?? 0,
     concurrency: opts.concurrency ?? (store.dialect === 'sqlite' ? 1 : 2),
+    settled: (ok) => {
+      failing = !ok;
+    },
   });
   return {
     async recordInTx(tx, input) {
@@ -53,24 +57,11 @@ export function createAuditLog(store: ResourceStore, opts: AuditLogOptions): Aud
       } catch (err) {
         return Promise.reject(err);
       }
-      const durable = group.add(row);
-      const settled = durable.then(
-        () => {
-          pending.delete(settled);
-          failing = false;
-        },
-        () => {
-          pending.delete(settled);
-          failing = true; // from now on every caller waits for its own event to be stored, and fails if it cannot be
-        },
-      );
-      pending.add(settled);
-      // fail closed: while the log is failing, or too far behind, the caller waits for durability
-      return failing || pending.size > HIGH_WATER ? durable : Promise.resolve();
+      // fail closed: while the log is failing, or too far behind, the caller waits until its event is stored
+      if (failing || group.backlog >= HIGH_WATER) return group.add(row);
+      return group.push(row) ? RECORDED : Promise.reject(new Error('The audit log is closed'));
     },
-    async flush() {
-      await Promise.all([...pending]);
-    },
+    flush: () => group.drain(),
     close: () => group.close(),
   };
 }

@@ -59,7 +59,7 @@ export interface AuditLogOptions {
   now(): number;
   /** This server's name or base URL: the observer of every event. */
   observer: string;
-  /** Most events one group-commit transaction holds (default 500). */
+  /** Most events one group-commit transaction holds (default 5,000). */
   maxBatch?: number;
   /** How long (ms) a batch waits for more events once its first arrives (default 0: the next turn of the event loop). */
   maxDelayMs?: number;

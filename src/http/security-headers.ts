@@ -21,11 +21,12 @@ const EXPOSED_HEADERS = 'Location, Content-Location, ETag, Last-Modified, WWW-Au
 export function securityHeaders(app: FastifyInstance, corsOrigins: readonly string[]): void {
   const anyOrigin = corsOrigins.includes('*');
   const allowed = new Set(corsOrigins);
-  app.addHook('onRequest', async (req, reply) => {
-    for (const [k, v] of Object.entries(HEADERS)) reply.header(k, v);
-    if (!req.url.startsWith('/auth/') && !req.url.startsWith('/assets/')) reply.header('Content-Security-Policy', API_CSP);
+  const api = { ...HEADERS, 'Content-Security-Policy': API_CSP };
+  // a callback hook, not an async one: it runs on every request and needs no promise
+  app.addHook('onRequest', (req, reply, done) => {
+    reply.headers(req.url.startsWith('/auth/') || req.url.startsWith('/assets/') ? HEADERS : api);
     const origin = req.headers.origin;
-    if (!origin || !(anyOrigin || allowed.has(origin))) return;
+    if (!origin || !(anyOrigin || allowed.has(origin))) return done();
     reply.header('Access-Control-Allow-Origin', anyOrigin ? '*' : origin);
     reply.header('Vary', 'Origin');
     reply.header('Access-Control-Expose-Headers', EXPOSED_HEADERS);
@@ -33,7 +34,9 @@ export function securityHeaders(app: FastifyInstance, corsOrigins: readonly stri
       reply.header('Access-Control-Allow-Methods', 'GET, HEAD, POST, PUT, PATCH, DELETE');
       reply.header('Access-Control-Allow-Headers', ALLOWED_HEADERS);
       reply.header('Access-Control-Max-Age', '600');
-      return reply.code(204).send();
+      reply.code(204).send();
+      return; // answered: the request goes no further
     }
+    done();
   });
 }

@@ -137,9 +137,13 @@ export function buildHttpServer(ctx: InteractionContext, opts: HttpOptions): Fas
     sendError(reply, new FhirError('not-found', `Nothing is served at ${req.url.split('?')[0]}; the FHIR base is ${FHIR_PREFIX}`), 'json', ctx);
   });
 
-  app.addHook('onResponse', async (req, reply) => {
-    req.log.info({ method: req.method, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
-  });
+  // a hook on every request costs even when its log line is dropped: registered only when it is written
+  if (opts.logger && opts.logger.isLevelEnabled('info')) {
+    app.addHook('onResponse', (req, reply, done) => {
+      req.log.info({ method: req.method, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+      done();
+    });
+  }
 
   const fhirHandler = async (req: FastifyRequest, reply: FastifyReply) => {
     const q = req.query as Record<string, string | string[] | undefined>;

@@ -115,6 +115,41 @@ for (const backend of testStores()) {
       await audit.close();
     });
 
+    it('recordSoon() returns before its event is written, and flush() waits until it is', async () => {
+      const { proxy, seen } = watched(db.get());
+      const audit = createAuditLog(proxy, { now: () => Date.now(), observer: OBSERVER, maxDelayMs: 60_000 });
+      for (let i = 0; i < 20; i++) await audit.recordSoon(input({ patients: [`soon-${i}`] }));
+      assert.equal(seen.transactions, 0, 'nothing is written while the batch gathers');
+      await audit.flush();
+      assert.equal(seen.transactions, 1, 'the gathered events are written in one transaction');
+      assert.equal((await eventsOf(db.get(), 'soon-7')).length, 1);
+      await audit.close();
+    });
+
+    it('record() is written at once even while recordSoon() events gather for a long window', async () => {
+      const { proxy, seen } = watched(db.get());
+      const audit = createAuditLog(proxy, { now: () => Date.now(), observer: OBSERVER, maxDelayMs: 60_000 });
+      await audit.recordSoon(input({ patients: ['gathering'] }));
+      await audit.record(input({ patients: ['waited-for'] })); // would time the test out if it waited for the window
+      assert.equal(seen.transactions, 1);
+      assert.equal((await eventsOf(db.get(), 'waited-for')).length, 1);
+      assert.equal((await eventsOf(db.get(), 'gathering')).length, 1, 'the gathering events went with it');
+      await audit.close();
+    });
+
+    it('recordSoon() fails closed: once a write of the log failed, each reader waits for its own event and is refused if it cannot be stored', async () => {
+      const { proxy } = watched(db.get(), { poison: 'poison-pill' });
+      const audit = createAuditLog(proxy, { now: () => Date.now(), observer: OBSERVER });
+      await audit.recordSoon(input({ patients: ['before'], breakGlass: { reason: 'poison-pill' } })); // accepted: the log was healthy
+      await audit.flush();
+      // the log is failing now: the next reader waits for its own event, which fails too
+      await assert.rejects(audit.recordSoon(input({ patients: ['while-failing'], breakGlass: { reason: 'poison-pill' } })), /poisoned/);
+      // a reader whose event can be stored waits for it, and the log is healthy again
+      await audit.recordSoon(input({ patients: ['recovered'] }));
+      assert.equal((await eventsOf(db.get(), 'recovered')).length, 1, 'stored before recordSoon resolved');
+      await audit.close();
+    });
+
     it('close() writes what is queued, then refuses new events', async () => {
       const audit = log();
       const queued = audit.record(input({ patients: ['at-close'] }));
