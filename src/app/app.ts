@@ -34,7 +34,7 @@ export function definitions(): Definitions {
 /** Everything the interactions need, without HTTP (the importer and tests use it directly). */
 export async function createContext(config: MeridianConfig): Promise<InteractionContext> {
   const defs = definitions();
-  const store = await openStore(config.store);
+  const store = await openStore(config.store, { readers: config.readers });
   const validator = createValidator({
     defs,
     coreResources: (sharedConformance ??= loadR4ConformanceResources()),

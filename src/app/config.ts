@@ -1,11 +1,14 @@
 /** The one typed configuration: flags over MERIDIAN_* environment over defaults, validated at start-up. */
 import type { ServerConfig } from '../interactions/types.ts';
 import type { OidcConfig } from '../access/auth/index.ts';
+import { DEFAULT_READERS } from '../storage/index.ts';
 
 export interface MeridianConfig extends ServerConfig {
   port: number;
   host: string;
   store: string;
+  /** SQLite: reader threads that run searches off the main thread (--readers; 0: on the main thread). */
+  readers: number;
   dev: boolean;
   bodyLimit: number;
   baseUrl?: string;
@@ -39,6 +42,7 @@ export const DEFAULTS: MeridianConfig = {
   port: 8080,
   host: '127.0.0.1',
   store: DEFAULT_STORE,
+  readers: DEFAULT_READERS,
   dev: false,
   bodyLimit: 64 * 1024 * 1024,
   logLevel: 'info',
@@ -101,6 +105,7 @@ export function buildConfig(flags: Source, env: NodeJS.ProcessEnv = process.env)
     port: int('--port', pick('port', 'MERIDIAN_PORT'), DEFAULTS.port, 0),
     host: String(pick('host', 'MERIDIAN_HOST') ?? DEFAULTS.host),
     store,
+    readers: int('--readers', pick('readers', 'MERIDIAN_READERS'), DEFAULTS.readers, 0),
     dev: flags.dev === true || env.MERIDIAN_DEV === 'true',
     bodyLimit: parseSize('--body-limit', pick('body-limit', 'MERIDIAN_BODY_LIMIT'), DEFAULTS.bodyLimit),
     baseUrl: baseUrl === undefined ? undefined : String(baseUrl),

@@ -13,6 +13,8 @@ Options:
   --port N              port to listen on (MERIDIAN_PORT; default ${DEFAULTS.port})
   --host ADDRESS        address to bind (MERIDIAN_HOST; default ${DEFAULTS.host})
   --store SPEC          sqlite:PATH or postgres://user@host:port/db (MERIDIAN_STORE; default ${DEFAULTS.store})
+  --readers N           SQLite: threads that run searches beside the main thread; 0 runs them on it
+                        (MERIDIAN_READERS; default ${DEFAULTS.readers})
   --dev                 development mode: requests without a token run with open access (still audited);
                         requests with a token are checked as always (MERIDIAN_DEV=true)
   --demo                on an empty store, load 50 synthetic UK patients first (implies --dev)
@@ -55,6 +57,7 @@ export const serveCommand: Command = {
         port: { type: 'string' },
         host: { type: 'string' },
         store: { type: 'string' },
+        readers: { type: 'string' },
         dev: { type: 'boolean' },
         'body-limit': { type: 'string' },
         'base-url': { type: 'string' },

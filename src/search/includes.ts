@@ -4,7 +4,7 @@
  */
 import { FhirError } from '../fhir/errors.ts';
 import type { StoreReader } from '../storage/index.ts';
-import type { IncludeStep, PlanRow, RevIncludeStep, SqlCompiler } from '../storage/search/index.ts';
+import type { IncludeStep, PlanRow, RevIncludeStep, RowOptions, SqlCompiler } from '../storage/search/index.ts';
 import type { SearchRegistry } from './registry.ts';
 import { toPlanRow } from './rows.ts';
 
@@ -46,7 +46,7 @@ function chunks<T>(list: T[]): T[][] {
   return out;
 }
 
-async function round(db: StoreReader, compiler: SqlCompiler, sources: PlanRow[], req: IncludeRequest, iterateOnly: boolean): Promise<PlanRow[]> {
+async function round(db: StoreReader, compiler: SqlCompiler, sources: PlanRow[], req: IncludeRequest, iterateOnly: boolean, opts: RowOptions): Promise<PlanRow[]> {
   const found: PlanRow[] = [];
   const sourceTypes = new Set(sources.map((s) => s.resourceType));
   const steps: IncludeStep[] = req.include
@@ -55,7 +55,7 @@ async function round(db: StoreReader, compiler: SqlCompiler, sources: PlanRow[],
       s.sourceType === '*' ? [...sourceTypes].map((t) => ({ sourceType: t })) : sourceTypes.has(s.sourceType) ? [{ sourceType: s.sourceType, param: s.param, targetType: s.targetType }] : [],
     );
   if (steps.length) {
-    for (const part of chunks(sources)) for (const r of await db.select(compiler.include(part, steps))) found.push(toPlanRow(r, 0));
+    for (const part of chunks(sources)) for (const r of await db.select(compiler.include(part, steps, opts))) found.push(toPlanRow(r, 0));
   }
   const revs = req.revinclude.filter((s) => !iterateOnly || s.iterate);
   if (revs.length) {
@@ -63,20 +63,20 @@ async function round(db: StoreReader, compiler: SqlCompiler, sources: PlanRow[],
     for (const s of sources) (byType.get(s.resourceType) ?? byType.set(s.resourceType, []).get(s.resourceType)!).push(s.id);
     for (const step of revs)
       for (const [type, ids] of byType)
-        for (const part of chunks(ids)) for (const r of await db.select(compiler.revinclude(type, part, { sourceType: step.sourceType, param: step.param }))) found.push(toPlanRow(r, 0));
+        for (const part of chunks(ids)) for (const r of await db.select(compiler.revinclude(type, part, { sourceType: step.sourceType, param: step.param }, opts))) found.push(toPlanRow(r, 0));
   }
   return found;
 }
 
 /** The resources the matches include, each once and none of the matches themselves. */
-export async function includes(db: StoreReader, compiler: SqlCompiler, matches: PlanRow[], req: IncludeRequest): Promise<{ rows: PlanRow[]; complete: boolean }> {
+export async function includes(db: StoreReader, compiler: SqlCompiler, matches: PlanRow[], req: IncludeRequest, opts: RowOptions = {}): Promise<{ rows: PlanRow[]; complete: boolean }> {
   const seen = new Set(matches.map((m) => `${m.resourceType}/${m.id}`));
   const out: PlanRow[] = [];
   let sources = matches;
   const iterates = req.include.some((s) => s.iterate) || req.revinclude.some((s) => s.iterate);
   for (let n = 0; sources.length && n < MAX_ROUNDS; n++) {
     const fresh: PlanRow[] = [];
-    for (const r of await round(db, compiler, sources, req, n > 0)) {
+    for (const r of await round(db, compiler, sources, req, n > 0, opts)) {
       const key = `${r.resourceType}/${r.id}`;
       if (seen.has(key)) continue;
       seen.add(key);

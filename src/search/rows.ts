@@ -15,5 +15,6 @@ export function toPlanRow(r: Record<string, unknown>, keyCount: number): PlanRow
     lastUpdated: Number(r.last_updated),
     content: r.content === undefined || r.content === null ? '' : String(r.content),
     keys,
+    patients: r.patients === undefined ? undefined : r.patients === null ? [] : String(r.patients).split(','),
   };
 }

@@ -11,6 +11,7 @@ import { and, type Filter, type PlanRow, type SearchPlan, type SortBy, type SqlC
 import { inPatientCompartment } from './compartment.ts';
 import { includes, parseInclude, type IncludeRequest } from './includes.ts';
 import { decodeCursor, encodeCursor, withQuery } from './paging.ts';
+import { choosePage, selectPage } from './page.ts';
 import { mergeDateRanges, nearOf, planParameter, planSort, UnknownParameter, type PlanContext } from './planner.ts';
 import type { SearchRegistry } from './registry.ts';
 import type { Terminology } from '../validation/index.ts';
@@ -148,8 +149,10 @@ export async function search(req: FhirRequest, ctx: InteractionContext, db: Stor
   const onlyCount = p.summary === 'count' || p.count === 0;
   const after = p.cursor === undefined ? undefined : decodeCursor(p.cursor, p.sort.length);
   const plan: SearchPlan = { types, filter, sort: p.sort, limit: p.count + 1, after };
-  if (p.explain) return explain(ctx, db, env.compiler, onlyCount ? env.compiler.count(plan) : env.compiler.select(plan));
-  let rows = onlyCount ? [] : (await db.select(env.compiler.select(plan))).map((r) => toPlanRow(r, p.sort.length));
+  if (p.explain) return explain(ctx, db, env.compiler, onlyCount ? env.compiler.count(plan) : env.compiler.select((await choosePage(db, env.compiler, plan)).plan));
+  // the rows' Patient compartments come with them when access checks or the audit trail need them
+  const rowOptions = { patients: ctx.trail !== undefined || ctx.access.mode !== 'open' };
+  let rows = onlyCount ? [] : (await selectPage(db, env.compiler, plan, rowOptions)).map((r) => toPlanRow(r, p.sort.length));
   const more = rows.length > p.count;
   if (more) rows = rows.slice(0, p.count);
   if (after?.backwards) rows.reverse();
@@ -170,16 +173,16 @@ export async function search(req: FhirRequest, ctx: InteractionContext, db: Stor
     if (backward) link.push({ relation: 'previous', url: withQuery(self, [...p.used, ['_cursor', encodeCursor(rows[0], true)]]) });
   }
 
-  const patients = await patientsOfRows(ctx, db, env.compiler, rows);
+  const patients = new Map(rows.map((r) => [r.rid, r.patients ?? []]));
   rows = await ctx.guard.recheck(ctx, db, rows, patients, types ?? [], scope.careInPage);
   if (freeTotal) total = rows.length;
   for (const r of rows) ctx.trail?.touch(`${r.resourceType}/${r.id}/_history/${r.versionId}`, patients.get(r.rid) ?? []);
   const entries: BundleEntry[] = rows.map((r) => ({ fullUrl: `${req.baseUrl}/${r.resourceType}/${r.id}`, resource: shape(r, p, ctx), search: { mode: 'match' } }));
   if (rows.length && (p.include.include.length || p.include.revinclude.length)) {
-    const inc = await includes(db, env.compiler, rows, p.include);
+    const inc = await includes(db, env.compiler, rows, p.include, rowOptions);
     for (const r of inc.rows) {
       // included resources are not filtered by the plan: each is checked, and left out if the caller may not see it
-      if (!(await ctx.guard.visible(ctx, db, JSON.parse(r.content) as Resource))) continue;
+      if (!(await visible(ctx, db, r))) continue;
       entries.push({ fullUrl: `${req.baseUrl}/${r.resourceType}/${r.id}`, resource: shape(r, p, ctx), search: { mode: 'include' } });
     }
     if (!inc.complete) {
@@ -190,15 +193,15 @@ export async function search(req: FhirRequest, ctx: InteractionContext, db: Stor
   return { status: 200, body: bundleBody('searchset', entries, { total, link }), lastModified: ctx.now() };
 }
 
-/** The Patient compartments of each row (for access rechecks and the audit trail), by rid. */
-async function patientsOfRows(ctx: InteractionContext, db: StoreReader, compiler: SqlCompiler, rows: PlanRow[]): Promise<Map<number, string[]>> {
-  const patients = new Map<number, string[]>();
-  if (!rows.length || (!ctx.trail && ctx.access.mode === 'open')) return patients;
-  for (const r of await db.select(compiler.patientCompartments(rows.map((x) => x.rid)))) {
-    const rid = Number(r.rid);
-    (patients.get(rid) ?? patients.set(rid, []).get(rid)!).push(String(r.compartment_id));
-  }
-  return patients;
+/**
+ * Whether the caller may see an included resource (the guard decides on the resource itself). With
+ * open access there is nothing to decide: it is only recorded for the audit trail, with the
+ * compartments its row came with, without parsing it.
+ */
+async function visible(ctx: InteractionContext, db: StoreReader, r: PlanRow): Promise<boolean> {
+  if (ctx.access.mode !== 'open') return ctx.guard.visible(ctx, db, JSON.parse(r.content) as Resource);
+  ctx.trail?.touch(`${r.resourceType}/${r.id}/_history/${r.versionId}`, r.patients ?? []);
+  return true;
 }
 
 /** The patients a search names outright: its compartment, or a single `patient=` / `subject=Patient/…` value. */

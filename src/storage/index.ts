@@ -1,2 +1,2 @@
 export type { StoredVersion, IndexRows, HistoryQuery, HistoryPage, OutboxEvent, ReindexEntry, StoreReader, StoreTx, ResourceStore, CompiledQuery } from './types.ts';
-export { openStore } from './open.ts';
+export { openStore, DEFAULT_READERS, type StoreOptions } from './open.ts';

@@ -1,16 +1,14 @@
 /**
- * Renders a search plan to SQL. The default compiler speaks standard SQL with `$n`
- * placeholders; a dialect overrides only what differs (see sqlite.ts, postgres.ts).
- *
- * Criteria on index rows become `rid IN (SELECT rid FROM idx_… WHERE resource_type = ? AND
- * param = ? AND …)`, which both databases can drive from the index's lookup key, so the most
- * selective criterion leads the query.
+ * Renders a search plan to SQL: the page, the count, includes, and the other queries the search
+ * and its jobs need. The default compiler speaks standard SQL with `$n` placeholders; a dialect
+ * overrides only what differs (see sqlite.ts, postgres.ts). The criteria are rendered by
+ * filters.ts, their conditions by conds.ts.
  */
 import type { CompiledQuery } from '../types.ts';
-import type { Cond, Filter, IncludeStep, Keyset, RevIncludeStep, SearchPlan, SortBy, TextQuery, Value } from './plan.ts';
-import { haversineSql, nearSql } from './geo.ts';
-
-const COLUMN = /^[a-z_]+$/;
+import type { Cond, Filter, IncludeStep, Keyset, RevIncludeStep, SearchPlan, SortBy, Value } from './plan.ts';
+import type { Params } from './conds.ts';
+import { FilterCompiler } from './filters.ts';
+import { haversineSql } from './geo.ts';
 
 /** A row of the `jobs` table (background work such as `$reindex`); params and result are JSON text. */
 export interface JobRow {
@@ -25,288 +23,13 @@ export interface JobRow {
 }
 const ROW_COLUMNS = 'r.rid, r.resource_type, r.id, r.version_id, r.last_updated, r.content';
 
-/**
- * Collects parameters while one query is rendered. `add` returns a marker; `finish` turns the
- * markers into the dialect's placeholders in text order, so parts may be rendered in any order.
- */
-export class Params {
-  private readonly collected: unknown[] = [];
-  constructor(private readonly placeholder: (n: number) => string) {}
-  add(value: unknown): string {
-    this.collected.push(value);
-    return `\u0000${this.collected.length - 1}\u0000`;
-  }
-  finish(text: string): CompiledQuery {
-    const params: unknown[] = [];
-    const out = text.replace(/\u0000(\d+)\u0000/g, (_, i: string) => {
-      params.push(this.collected[Number(i)]);
-      return this.placeholder(params.length);
-    });
-    return { text: out, params };
-  }
+/** What a query returning resource rows returns besides them. */
+export interface RowOptions {
+  /** `patients`: the row's Patient compartments, comma-separated (ids have no commas), or NULL (for access checks and the audit trail, without a query of their own). */
+  patients?: boolean;
 }
 
-interface Scope {
-  alias: string;
-  /** Resource types the rows of `alias` can have (undefined: any). */
-  types?: readonly string[];
-}
-
-export class SqlCompiler {
-  private aliasCount = 0;
-
-  /** `$1`, `$2`, … by default. */
-  protected placeholder(n: number): string {
-    return `$${n}`;
-  }
-
-  protected newParams(): Params {
-    this.aliasCount = 0;
-    return new Params((n) => this.placeholder(n));
-  }
-
-  protected column(alias: string, column: string): string {
-    if (!COLUMN.test(column)) throw new Error(`Not a column name: ${column}`);
-    return `${alias}.${column}`;
-  }
-
-  /** Escapes LIKE wildcards so that `value` matches literally (escape character `\`). */
-  protected likeLiteral(value: string): string {
-    return value.replace(/[\\%_]/g, (c) => `\\${c}`);
-  }
-
-  protected startsWith(col: string, value: string, p: Params): string {
-    return `${col} LIKE ${p.add(this.likeLiteral(value) + '%')} ESCAPE '\\'`;
-  }
-
-  protected contains(col: string, value: string, p: Params): string {
-    return `${col} LIKE ${p.add('%' + this.likeLiteral(value) + '%')} ESCAPE '\\'`;
-  }
-
-  /** `col` is one of `values` (any number of them, as one parameter). */
-  protected inList(col: string, values: readonly string[], p: Params): string {
-    return `${col} = ANY(${p.add(values)})`;
-  }
-
-  protected endsWith(col: string, value: string, p: Params): string {
-    return `${col} LIKE ${p.add('%' + this.likeLiteral(value))} ESCAPE '\\'`;
-  }
-
-  /**
-   * Full-text (`_text`, `_content`). PostgreSQL: the parameter's tsvector row, through its own GIN
-   * index, against the query as a tsquery (phrases with `<->`, prefixes with `:*`).
-   */
-  protected textFilter(f: Extract<Filter, { kind: 'text' }>, scope: Scope, p: Params, drive: boolean): string {
-    const t = this.nextAlias('t');
-    // the parameter is written out (not bound) so that the planner picks the parameter's partial index
-    const match = `${t}.param = '${f.param === '_text' ? '_text' : '_content'}' AND ${t}.value @@ ${p.add(tsquery(f.query))}::tsquery`;
-    if (!drive) return `EXISTS (SELECT 1 FROM idx_text ${t} WHERE ${t}.rid = ${scope.alias}.rid AND ${match})`;
-    return `${scope.alias}.rid IN (SELECT ${t}.rid FROM idx_text ${t} WHERE ${match})`;
-  }
-
-  protected notDeleted(alias: string): string {
-    return `NOT ${alias}.deleted`;
-  }
-
-  cond(c: Cond, alias: string, p: Params): string {
-    switch (c.op) {
-      case 'true':
-        return '1 = 1';
-      case 'false':
-        return '1 = 0';
-      case 'eq':
-        return c.value === null ? `${this.column(alias, c.column)} IS NULL` : `${this.column(alias, c.column)} = ${p.add(c.value)}`;
-      case 'lt':
-        return `${this.column(alias, c.column)} < ${p.add(c.value)}`;
-      case 'le':
-        return `${this.column(alias, c.column)} <= ${p.add(c.value)}`;
-      case 'gt':
-        return `${this.column(alias, c.column)} > ${p.add(c.value)}`;
-      case 'ge':
-        return `${this.column(alias, c.column)} >= ${p.add(c.value)}`;
-      case 'in':
-        if (!c.values.length) return '1 = 0';
-        if (c.values.length === 1) return this.cond({ op: 'eq', column: c.column, value: c.values[0] }, alias, p);
-        return `${this.column(alias, c.column)} IN (${c.values.map((v) => p.add(v)).join(', ')})`;
-      case 'null':
-        return `${this.column(alias, c.column)} IS NULL`;
-      case 'not-null':
-        return `${this.column(alias, c.column)} IS NOT NULL`;
-      case 'starts-with':
-        return this.startsWith(this.column(alias, c.column), c.value, p);
-      case 'contains':
-        return this.contains(this.column(alias, c.column), c.value, p);
-      case 'ends-with':
-        return this.endsWith(this.column(alias, c.column), c.value, p);
-      case 'and':
-      case 'or':
-        if (!c.conds.length) return c.op === 'and' ? '1 = 1' : '1 = 0';
-        return `(${c.conds.map((x) => this.cond(x, alias, p)).join(c.op === 'and' ? ' AND ' : ' OR ')})`;
-      case 'not':
-        return `NOT (${this.cond(c.cond, alias, p)})`;
-      case 'wide':
-        // written as idx_date_wide's own predicate (a literal, not a parameter), so that both databases use that partial index
-        return `${alias}.high > ${alias}.low + 86400000`;
-      case 'not-composite':
-        // idx_quantity_canonical's own predicate, written out the same way
-        return `${alias}.param NOT LIKE '%$%'`;
-    }
-  }
-
-  protected nextAlias(prefix: string): string {
-    return `${prefix}${++this.aliasCount}`;
-  }
-
-  protected typeCond(col: string, types: readonly string[] | undefined, p: Params): string | undefined {
-    if (!types) return undefined;
-    if (types.length === 1) return `${col} = ${p.add(types[0])}`;
-    return `${col} IN (${types.map((t) => p.add(t)).join(', ')})`;
-  }
-
-  /**
-   * How early a criterion should be applied: the lowest rank drives the query (read from its
-   * index), the others are checked per candidate row. A static guess, good for typical FHIR data.
-   */
-  protected rank(f: Filter): number {
-    switch (f.kind) {
-      case 'resource':
-        return JSON.stringify(f.where).includes('"column":"id"') ? 0 : 7;
-      case 'compartment':
-        return 1;
-      case 'index':
-        if (f.where.op === 'true') return 8;
-        return { idx_token: 2, idx_reference: 2, idx_uri: 2, idx_string: 3, idx_compartment: 1 }[f.table as string] ?? 6;
-      case 'chain':
-        return 4;
-      case 'has':
-        return 5;
-      case 'near':
-      case 'tuple':
-        return 3;
-      case 'text':
-        return 4;
-      case 'and':
-        return Math.min(...f.filters.map((x) => this.rank(x)));
-      case 'or':
-        // alternatives that each read an index (a date window and its wide rows) drive together
-        return f.filters.every((x) => this.drivesByRid(x)) ? Math.max(...f.filters.map((x) => this.rank(x))) : 9;
-      default:
-        return 9;
-    }
-  }
-
-  /**
-   * Renders a filter on `scope.alias`. A driving filter reads its index and hands the rows over
-   * (`rid IN (SELECT …)`); a checking one probes the candidate row (`EXISTS (… WHERE rid = r.rid)`).
-   */
-  filter(f: Filter, scope: Scope, p: Params, drive = true): string {
-    const a = scope.alias;
-    switch (f.kind) {
-      case 'true':
-        return '1 = 1';
-      case 'false':
-        return '1 = 0';
-      case 'and': {
-        if (!f.filters.length) return '1 = 1';
-        const ordered = [...f.filters].sort((x, y) => this.rank(x) - this.rank(y));
-        return `(${ordered.map((x, n) => this.filter(x, scope, p, drive && n === 0)).join(' AND ')})`;
-      }
-      case 'or': {
-        if (!f.filters.length) return '1 = 0';
-        const parts = f.filters.map((x) => this.filter(x, scope, p, drive));
-        // alternatives that each hand over rids become one list (PostgreSQL would otherwise test every row against each)
-        const head = `${a}.rid IN (`;
-        if (drive && parts.length > 1 && parts.every((x) => x.startsWith(head) && x.endsWith(')'))) return `${head}${parts.map((x) => x.slice(head.length, -1)).join(' UNION ')})`;
-        return `(${parts.join(' OR ')})`;
-      }
-      case 'not':
-        return `NOT (${this.filter(f.filter, scope, p, false)})`;
-      case 'resource':
-        return this.cond(f.where, a, p);
-      case 'index': {
-        const i = this.nextAlias('i');
-        if (!drive) return `EXISTS (SELECT 1 FROM ${f.table} ${i} WHERE ${i}.rid = ${a}.rid AND ${i}.param = ${p.add(f.param)} AND ${this.cond(f.where, i, p)})`;
-        const where = [this.typeCond(`${i}.resource_type`, scope.types, p), `${i}.param = ${p.add(f.param)}`, this.cond(f.where, i, p)].filter(Boolean);
-        return `${a}.rid IN (SELECT ${i}.rid FROM ${f.table} ${i} WHERE ${where.join(' AND ')})`;
-      }
-      case 'compartment': {
-        const c = this.nextAlias('c');
-        if (!drive) return `EXISTS (SELECT 1 FROM idx_compartment ${c} WHERE ${c}.rid = ${a}.rid AND ${c}.param = ${p.add(f.compartment)} AND ${c}.compartment_id = ${p.add(f.id)})`;
-        const where = [this.typeCond(`${c}.resource_type`, scope.types, p), `${c}.param = ${p.add(f.compartment)}`, `${c}.compartment_id = ${p.add(f.id)}`].filter(Boolean);
-        return `${a}.rid IN (SELECT ${c}.rid FROM idx_compartment ${c} WHERE ${where.join(' AND ')})`;
-      }
-      case 'patients': {
-        const c = this.nextAlias('c');
-        if (!f.ids.length && f.mode === 'outside') return '1 = 1';
-        const listed = f.ids.length ? this.inList(`${c}.compartment_id`, f.ids, p) : '1 = 0';
-        const offending = f.mode === 'within' ? `NOT (${listed})` : listed;
-        return `NOT EXISTS (SELECT 1 FROM idx_compartment ${c} WHERE ${c}.rid = ${a}.rid AND ${c}.param = 'Patient' AND ${offending})`;
-      }
-      case 'text':
-        return this.textFilter(f, scope, p, drive);
-      case 'near': {
-        const g = this.nextAlias('g');
-        const match = `${g}.param = ${p.add(f.param)} AND ${nearSql(g, f.latitude, f.longitude, f.distance, p)}`;
-        if (!drive) return `EXISTS (SELECT 1 FROM idx_position ${g} WHERE ${g}.rid = ${a}.rid AND ${match})`;
-        const where = [this.typeCond(`${g}.resource_type`, scope.types, p), match].filter(Boolean);
-        return `${a}.rid IN (SELECT ${g}.rid FROM idx_position ${g} WHERE ${where.join(' AND ')})`;
-      }
-      case 'tuple': {
-        // the first part's rows lead; each other part's row is found by rid and its param (the same element key)
-        const [head, ...rest] = f.parts;
-        const u = f.parts.map(() => this.nextAlias('u'));
-        const key = `substr(${u[0]}.param, 1, length(${u[0]}.param) - ${head.suffix.length})`;
-        const joins = rest.map((part, k) => `JOIN ${part.table} ${u[k + 1]} ON ${u[k + 1]}.rid = ${u[0]}.rid AND ${u[k + 1]}.param = ${key} || ${p.add(part.suffix)}`);
-        const where = [
-          this.startsWith(`${u[0]}.param`, f.prefix, p),
-          this.endsWith(`${u[0]}.param`, head.suffix, p),
-          ...f.parts.map((part, k) => this.cond(part.where, u[k], p)),
-        ];
-        const from = `${head.table} ${u[0]} ${joins.join(' ')}`;
-        if (!drive) return `EXISTS (SELECT 1 FROM ${from} WHERE ${u[0]}.rid = ${a}.rid AND ${where.join(' AND ')})`;
-        const typed = this.typeCond(`${u[0]}.resource_type`, scope.types, p);
-        return `${a}.rid IN (SELECT ${u[0]}.rid FROM ${from} WHERE ${[typed, ...where].filter(Boolean).join(' AND ')})`;
-      }
-      case 'chain': {
-        const x = this.nextAlias('x');
-        if (!drive) {
-          // probe: this resource's references, then whether their target is among the matching targets
-          const targets = f.targets.map((t) => {
-            const r = this.nextAlias('r');
-            return `(${x}.target_type = ${p.add(t.type)} AND ${x}.target_id IN (SELECT ${r}.id FROM resources ${r} WHERE ${this.resourceWhere(r, t.type, t.filter, p)}))`;
-          });
-          const any = targets.length ? `(${targets.join(' OR ')})` : '1 = 0';
-          return `EXISTS (SELECT 1 FROM idx_reference ${x} WHERE ${x}.rid = ${a}.rid AND ${x}.param = ${p.add(f.param)} AND ${any})`;
-        }
-        // drive: the matching targets first (CROSS JOIN keeps that order in SQLite), then the references to each
-        const parts = f.targets.map((t) => {
-          const r = this.nextAlias('r');
-          const refers = [this.typeCond(`${x}.resource_type`, scope.types, p), `${x}.param = ${p.add(f.param)}`, `${x}.target_id = ${r}.id`, `${x}.target_type = ${p.add(t.type)}`].filter(Boolean);
-          return `SELECT ${x}.rid FROM resources ${r} CROSS JOIN idx_reference ${x} WHERE ${this.resourceWhere(r, t.type, t.filter, p)} AND ${refers.join(' AND ')}`;
-        });
-        return parts.length ? `${a}.rid IN (${parts.join(' UNION ALL ')})` : '1 = 0';
-      }
-      case 'has': {
-        const x = this.nextAlias('x');
-        const r = this.nextAlias('r');
-        const target = this.typeCond(`${x}.target_type`, scope.types, p) ?? `${x}.target_type = ${a}.resource_type`;
-        const refers = [`${x}.resource_type = ${p.add(f.type)}`, `${x}.param = ${p.add(f.param)}`, target];
-        if (!drive) {
-          // probe: the references to this resource, then whether the referring resource matches
-          const where = [...refers, `${x}.target_id = ${a}.id`, `${r}.resource_type = ${p.add(f.type)}`, this.notDeleted(r), this.filter(f.filter, { alias: r, types: [f.type] }, p, false)];
-          return `EXISTS (SELECT 1 FROM idx_reference ${x} JOIN resources ${r} ON ${r}.rid = ${x}.rid WHERE ${where.join(' AND ')})`;
-        }
-        if (this.onIndexesOnly(f.filter) && this.drivesByRid(f.filter)) {
-          // drive from the referring resources' index rows straight to their references: a deleted resource has no index rows, so its resources row need not be read
-          return `${a}.id IN (SELECT ${x}.target_id FROM idx_reference ${x} WHERE ${[this.filter(f.filter, { alias: x, types: [f.type] }, p), ...refers].join(' AND ')})`;
-        }
-        // drive: the matching referring resources first (CROSS JOIN keeps that order in SQLite), then their references
-        const where = [this.resourceWhere(r, f.type, f.filter, p), `${x}.rid = ${r}.rid`, ...refers];
-        return `${a}.id IN (SELECT ${x}.target_id FROM resources ${r} CROSS JOIN idx_reference ${x} WHERE ${where.join(' AND ')})`;
-      }
-    }
-  }
-
+export class SqlCompiler extends FilterCompiler {
   protected sortExpr(s: SortBy, p: Params): string {
     const k = s.key;
     if (k.kind === 'column') return this.column('r', k.column);
@@ -336,50 +59,28 @@ export class SqlCompiler {
     return `(${alternatives.map((x) => `(${x})`).join(' OR ')})`;
   }
 
-  /** Whether a filter reads index rows only (by rid), never the resource row's own columns (id, type, last_updated). */
-  protected onIndexesOnly(f: Filter): boolean {
-    switch (f.kind) {
-      case 'and':
-      case 'or':
-        return f.filters.every((x) => this.onIndexesOnly(x));
-      case 'not':
-        return this.onIndexesOnly(f.filter);
-      case 'index':
-      case 'compartment':
-      case 'near':
-      case 'tuple':
-      case 'text':
-      case 'chain':
-        return true;
-      default:
-        return false;
-    }
-  }
-
-  /** The filter that drives the query, when it hands over rids of the plan's types (so the type needs no check of its own). */
-  private drivesByRid(f: Filter): boolean {
-    if (f.kind === 'or') return f.filters.length > 0 && f.filters.every((x) => this.drivesByRid(x));
-    if (f.kind === 'and') return f.filters.length > 0 && this.drivesByRid([...f.filters].sort((x, y) => this.rank(x) - this.rank(y))[0]);
-    return (f.kind === 'index' && f.where.op !== 'true') || f.kind === 'compartment' || f.kind === 'chain' || f.kind === 'near' || f.kind === 'tuple';
-  }
-
-  /** Conditions for current resources of `type` (alias `r`) matching `filter`, the filter driving. */
-  private resourceWhere(r: string, type: string, filter: Filter, p: Params): string {
-    const typed = this.drivesByRid(filter) ? undefined : `${r}.resource_type = ${p.add(type)}`;
-    return [typed, this.notDeleted(r), this.filter(filter, { alias: r, types: [type] }, p)].filter((x) => x && x !== '1 = 1').join(' AND ');
-  }
-
-  private where(plan: Pick<SearchPlan, 'types' | 'filter'>, p: Params): string {
+  protected where(plan: Pick<SearchPlan, 'types' | 'filter'>, p: Params): string {
     // a resource_type condition on resources would lead SQLite to scan the type; the driving index rows already carry it
     const typed = plan.types && !this.drivesByRid(plan.filter) ? this.typeCond('r.resource_type', plan.types, p) : undefined;
     const parts = [typed, this.notDeleted('r'), this.filter(plan.filter, { alias: 'r', types: plan.types }, p)];
     return parts.filter((x) => x && x !== '1 = 1').join(' AND ');
   }
 
+  /** `string_agg` (PostgreSQL), `group_concat` (SQLite): the values of `expr`, comma-separated. */
+  protected commaList(expr: string): string {
+    return `string_agg(${expr}, ',')`;
+  }
+
+  /** The row columns of alias `r`, and what `opts` asks besides. */
+  private rowColumns(opts: RowOptions): string {
+    if (!opts.patients) return ROW_COLUMNS;
+    return `${ROW_COLUMNS}, (SELECT ${this.commaList('pc.compartment_id')} FROM idx_compartment pc WHERE pc.rid = r.rid AND pc.param = 'Patient') AS patients`;
+  }
+
   /** The page: rows with columns rid, resource_type, id, version_id, last_updated, content (unless `idsOnly`), k0…kn. */
-  select(plan: SearchPlan, opts: { idsOnly?: boolean } = {}): CompiledQuery {
+  select(plan: SearchPlan, opts: RowOptions & { idsOnly?: boolean } = {}): CompiledQuery {
     const p = this.newParams();
-    const columns = opts.idsOnly ? 'r.rid, r.resource_type, r.id' : ROW_COLUMNS;
+    const columns = opts.idsOnly ? 'r.rid, r.resource_type, r.id' : this.rowColumns(opts);
     const back = plan.after?.backwards ?? false;
     const keyExprs = plan.sort.map((s) => this.sortExpr(s, p));
     const keyCols = plan.sort.map((_, n) => `k${n}`);
@@ -393,6 +94,7 @@ export class SqlCompiler {
         `${rid}${back ? ' DESC' : ''}`,
       ].join(', ');
     // the page is chosen on rids and sort keys alone, then its rows are read: sorting many matches whole (their JSON) is what makes a page slow
+    if (plan.candidates && !plan.sort.length && plan.types && !back) return p.finish(this.candidatePage(plan, plan.types, plan.candidates.first, columns, p));
     if (!plan.sort.length) {
       const keyset = plan.after ? ` AND r.rid ${back ? '<' : '>'} ${p.add(plan.after.rid)}` : '';
       const page = `SELECT r.rid FROM resources r WHERE ${where}${keyset} ORDER BY ${order('', 'r.rid')} LIMIT ${p.add(plan.limit)}`;
@@ -404,6 +106,64 @@ export class SqlCompiler {
     return p.finish(`SELECT ${columns}, ${keyCols.map((k) => `t.${k}`).join(', ')} FROM (${page}) t JOIN resources r ON r.rid = t.rid ORDER BY ${order('t.', 't.rid')}`);
   }
 
+  /**
+   * The page by candidates (SearchPlan `candidates`): the current resources of `types` after the
+   * keyset, in rid order (rid, resource_type, id from the (resource_type, id) index, without reading
+   * their rows; only the `first` ones when given), each checked by every criterion as a probe
+   * until the page is full; only then is a match's row read, for its deleted flag. SQLite keeps the
+   * CTE's order, so it stops at the limit; PostgreSQL sorts what matched. Each row also carries
+   * `c_last`, the last candidate's rid, and `c_count`, how many there were.
+   */
+  protected candidatePage(plan: SearchPlan, types: readonly string[], first: number | undefined, columns: string, p: Params): string {
+    const range = [this.typeCond('r.resource_type', types, p), plan.after ? `r.rid > ${p.add(plan.after.rid)}` : undefined].filter(Boolean).join(' AND ');
+    const c = `SELECT r.rid, r.resource_type, r.id FROM resources r WHERE ${range} ORDER BY r.rid${first === undefined ? '' : ` LIMIT ${p.add(first)}`}`;
+    const probes = this.filter(plan.filter, { alias: 'c', types }, p, false);
+    const page = `SELECT c.rid FROM c CROSS JOIN resources d WHERE ${probes} AND d.rid = c.rid AND ${this.notDeleted('d')} ORDER BY c.rid LIMIT ${p.add(plan.limit)}`;
+    const probed = `(SELECT MAX(c.rid) FROM c) AS c_last, (SELECT COUNT(*) FROM c) AS c_count`;
+    return `WITH c AS MATERIALIZED (${c}) SELECT ${columns}, ${probed} FROM resources r WHERE r.rid IN (${page}) ORDER BY r.rid`;
+  }
+
+  /**
+   * What the choice of how to find a page rests on (search/page.ts), for a plan without `sort`
+   * driven by a `_has` whose filter is driven by index rows (undefined otherwise): `n_in`, those
+   * index rows, counted up to `capIn`; and when there are `many` or more, `n_out`, the candidates
+   * (resources of the plan's types after its keyset) up to `capOut`.
+   */
+  estimate(plan: SearchPlan, opts: { capIn: number; capOut: number; many: number }): CompiledQuery | undefined {
+    if (plan.sort.length || !plan.types || plan.after?.backwards || !this.onCandidateColumns(plan.filter)) return undefined;
+    const has = plan.filter.kind === 'and' ? [...plan.filter.filters].sort((x, y) => this.rank(x) - this.rank(y))[0] : plan.filter;
+    if (has?.kind !== 'has') return undefined;
+    const p = this.newParams();
+    const driving = this.drivingRows(has.filter, has.type, opts.capIn, p);
+    if (!driving) return undefined;
+    const candidates = [this.typeCond('r.resource_type', plan.types, p), plan.after ? `r.rid > ${p.add(plan.after.rid)}` : undefined].filter(Boolean).join(' AND ');
+    const out = `(SELECT COUNT(*) FROM (SELECT 1 FROM resources r WHERE ${candidates} LIMIT ${p.add(opts.capOut)}) t)`;
+    // the candidates are counted only when the index rows are many (CASE evaluates its branch only then)
+    return p.finish(`SELECT e.n_in, CASE WHEN e.n_in >= ${p.add(opts.many)} THEN ${out} END AS n_out FROM (SELECT ${driving} AS n_in) e`);
+  }
+
+  /** Whether a filter can be checked on a candidate (rid, resource_type, id) without its row: conditions on the row name only those columns. */
+  private onCandidateColumns(f: Filter): boolean {
+    if (f.kind === 'and' || f.kind === 'or') return f.filters.every((x) => this.onCandidateColumns(x));
+    if (f.kind === 'not') return this.onCandidateColumns(f.filter);
+    return f.kind !== 'resource' || columnsOf(f.where).every((c) => c === 'id' || c === 'resource_type');
+  }
+
+  /** A count (up to `cap` for each index read) of the index rows the filter would be driven by, when it is driven by index rows. */
+  private drivingRows(f: Filter, type: string, cap: number, p: Params): string | undefined {
+    if (f.kind === 'and') return f.filters.length ? this.drivingRows([...f.filters].sort((x, y) => this.rank(x) - this.rank(y))[0], type, cap, p) : undefined;
+    if (f.kind === 'or') {
+      const parts = f.filters.map((x) => this.drivingRows(x, type, cap, p));
+      return parts.length && parts.every(Boolean) ? `(${parts.join(' + ')})` : undefined;
+    }
+    const i = this.nextAlias('i');
+    let rows: string;
+    if (f.kind === 'index' && f.where.op !== 'true') rows = `SELECT 1 FROM ${f.table} ${i} WHERE ${i}.resource_type = ${p.add(type)} AND ${i}.param = ${p.add(f.param)} AND ${this.cond(f.where, i, p)}`;
+    else if (f.kind === 'compartment') rows = `SELECT 1 FROM idx_compartment ${i} WHERE ${i}.resource_type = ${p.add(type)} AND ${i}.param = ${p.add(f.compartment)} AND ${i}.compartment_id = ${p.add(f.id)}`;
+    else return undefined;
+    return `(SELECT COUNT(*) FROM (${rows} LIMIT ${p.add(cap)}) t)`;
+  }
+
   /** `n`: how many current resources match. */
   count(plan: Pick<SearchPlan, 'types' | 'filter'>): CompiledQuery {
     const p = this.newParams();
@@ -411,10 +171,11 @@ export class SqlCompiler {
   }
 
   /**
-   * Current resources referred to by `sources` through the steps' parameters. Each step names its
-   * source rows by rid, so the rid index drives (not the lookup index of every such reference).
+   * Current resources referred to by `sources` through the steps' parameters, each once. Each step
+   * names its source rows by rid, so the rid index drives (not the lookup index of every such
+   * reference); the targets are found on the (resource_type, id) index, and only then are their rows read.
    */
-  include(sources: readonly { rid: number; resourceType: string }[], steps: readonly IncludeStep[]): CompiledQuery {
+  include(sources: readonly { rid: number; resourceType: string }[], steps: readonly IncludeStep[], opts: RowOptions = {}): CompiledQuery {
     const p = this.newParams();
     const stepConds = steps.flatMap((s) => {
       const rids = sources.filter((r) => r.resourceType === s.sourceType).map((r) => r.rid);
@@ -425,14 +186,14 @@ export class SqlCompiler {
           .join(' AND '),
       ];
     });
-    const text =
-      `SELECT ${ROW_COLUMNS} FROM idx_reference x CROSS JOIN resources r WHERE (${stepConds.length ? stepConds.map((c) => `(${c})`).join(' OR ') : '1 = 0'}) ` +
-      `AND r.resource_type = x.target_type AND r.id = x.target_id AND ${this.notDeleted('r')}`;
-    return p.finish(text);
+    const targets =
+      `SELECT t.rid FROM idx_reference x CROSS JOIN resources t WHERE (${stepConds.length ? stepConds.map((c) => `(${c})`).join(' OR ') : '1 = 0'}) ` +
+      `AND t.resource_type = x.target_type AND t.id = x.target_id`;
+    return p.finish(`SELECT ${this.rowColumns(opts)} FROM resources r WHERE r.rid IN (${targets}) AND ${this.notDeleted('r')}`);
   }
 
   /** Current resources of the step's type that refer to one of `targets` of `targetType`. */
-  revinclude(targetType: string, targetIds: readonly string[], step: RevIncludeStep): CompiledQuery {
+  revinclude(targetType: string, targetIds: readonly string[], step: RevIncludeStep, opts: RowOptions = {}): CompiledQuery {
     const p = this.newParams();
     const where = [
       `x.resource_type = ${p.add(step.sourceType)}`,
@@ -441,7 +202,7 @@ export class SqlCompiler {
       `x.target_id IN (${targetIds.map((id) => p.add(id)).join(', ')})`,
       this.notDeleted('r'),
     ].filter(Boolean);
-    return p.finish(`SELECT ${ROW_COLUMNS} FROM idx_reference x JOIN resources r ON r.rid = x.rid WHERE ${where.join(' AND ')}`);
+    return p.finish(`SELECT ${this.rowColumns(opts)} FROM idx_reference x JOIN resources r ON r.rid = x.rid WHERE ${where.join(' AND ')}`);
   }
 
   /** Current resources of `types` (any when undefined) after `afterRid`, in rid order: for walking a whole type in batches. */
@@ -472,26 +233,19 @@ export class SqlCompiler {
     return p.finish(`SELECT id, kind, status, progress, params, result, created, updated FROM jobs WHERE id = ${p.add(id)}`);
   }
 
-  /** The Patient compartments (`rid`, `compartment_id`) of the given resources. */
-  patientCompartments(rids: readonly number[]): CompiledQuery {
-    const p = this.newParams();
-    return p.finish(`SELECT c.rid, c.compartment_id FROM idx_compartment c WHERE c.param = 'Patient' AND c.rid IN (${rids.map((r) => p.add(r)).join(', ') || 'NULL'})`);
-  }
-
   /** The query plan the database would use (for operators). */
   explain(query: CompiledQuery): CompiledQuery {
     return { text: `EXPLAIN ${query.text}`, params: query.params };
   }
 }
 
-export type { Value };
-
-/** A text query as PostgreSQL tsquery input: 'heart' <-> 'rat':* & ( 'a' | 'b' ). */
-export function tsquery(q: TextQuery): string {
-  if (q.op === 'term') {
-    const words = q.words.map((w) => `'${w.replace(/['\\]/g, (c) => `\\${c}`)}'`);
-    if (q.prefix) words[words.length - 1] += ':*';
-    return words.length === 1 ? words[0] : `(${words.join(' <-> ')})`;
-  }
-  return `(${q.args.map(tsquery).join(q.op === 'and' ? ' & ' : ' | ')})`;
+/** The columns a condition names. */
+function columnsOf(c: Cond): string[] {
+  if (c.op === 'and' || c.op === 'or') return c.conds.flatMap(columnsOf);
+  if (c.op === 'not') return columnsOf(c.cond);
+  return 'column' in c ? [c.column] : [];
 }
+
+export type { Value };
+export { Params } from './conds.ts';
+export { tsquery } from './filters.ts';

@@ -4,7 +4,7 @@
  * of a point when the haversine of their central angle is at most sin²(d / 2R); a box of latitudes
  * and longitudes around the point, read from the position index, narrows the candidates first.
  */
-import type { Params } from './compiler.ts';
+import type { Params } from './conds.ts';
 
 /** The Earth's mean radius (IUGG), metres. */
 export const EARTH_RADIUS = 6_371_008.8;

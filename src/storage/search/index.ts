@@ -4,7 +4,7 @@ import { PostgresCompiler } from './postgres.ts';
 import { SqliteCompiler } from './sqlite.ts';
 
 export * from './plan.ts';
-export { SqlCompiler, type JobRow } from './compiler.ts';
+export { SqlCompiler, type JobRow, type RowOptions } from './compiler.ts';
 
 export function compilerFor(dialect: 'sqlite' | 'postgres'): SqlCompiler {
   return dialect === 'sqlite' ? new SqliteCompiler() : new PostgresCompiler();

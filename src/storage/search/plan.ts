@@ -85,6 +85,14 @@ export interface SearchPlan {
   /** Rows to return at most. */
   readonly limit: number;
   readonly after?: Keyset;
+  /**
+   * How the page is found when there is no `sort`: by default the most selective criterion drives
+   * (its index rows first). With `candidates`, the current resources of `types` are read in rid
+   * order (after `after`; only the `first` ones when given) and every criterion is checked on each,
+   * until the page is full: for criteria that match many index rows but whose first matches come
+   * early in rid order, such as `_has` on a common code (search/page.ts chooses).
+   */
+  readonly candidates?: { readonly first?: number };
 }
 
 /** One row of a page: the resource and its sort values `k0..kn`. */
@@ -96,6 +104,8 @@ export interface PlanRow {
   lastUpdated: number;
   content: string;
   keys: Value[];
+  /** Its Patient compartments, when the query was asked for them (RowOptions). */
+  patients?: string[];
 }
 
 /** Resources an `_include` follows: references in `param` (any when undefined) of the given rows. */
@@ -111,9 +121,15 @@ export interface RevIncludeStep {
   readonly param?: string;
 }
 
-export const and = (filters: Filter[]): Filter =>
-  filters.length === 0 ? { kind: 'true' } : filters.length === 1 ? filters[0] : { kind: 'and', filters: Object.freeze(filters) };
-export const or = (filters: Filter[]): Filter =>
-  filters.length === 0 ? { kind: 'false' } : filters.length === 1 ? filters[0] : { kind: 'or', filters: Object.freeze(filters) };
+/** All of `filters` (those that always hold left out). */
+export const and = (filters: Filter[]): Filter => {
+  const some = filters.filter((f) => f.kind !== 'true');
+  return some.length === 0 ? { kind: 'true' } : some.length === 1 ? some[0] : { kind: 'and', filters: Object.freeze(some) };
+};
+/** Any of `filters` (those that never hold left out). */
+export const or = (filters: Filter[]): Filter => {
+  const some = filters.filter((f) => f.kind !== 'false');
+  return some.length === 0 ? { kind: 'false' } : some.length === 1 ? some[0] : { kind: 'or', filters: Object.freeze(some) };
+};
 export const condAnd = (conds: Cond[]): Cond => (conds.length === 0 ? { op: 'true' } : conds.length === 1 ? conds[0] : { op: 'and', conds: Object.freeze(conds) });
 export const condOr = (conds: Cond[]): Cond => (conds.length === 0 ? { op: 'false' } : conds.length === 1 ? conds[0] : { op: 'or', conds: Object.freeze(conds) });

@@ -1,5 +1,6 @@
 /** SQLite: `?` placeholders; a prefix match as a range over the binary collation, so the lookup index serves it. */
-import { SqlCompiler, type Params } from './compiler.ts';
+import { SqlCompiler } from './compiler.ts';
+import type { Params } from './conds.ts';
 import type { CompiledQuery } from '../types.ts';
 import type { Filter, TextQuery } from './plan.ts';
 
@@ -26,6 +27,10 @@ export class SqliteCompiler extends SqlCompiler {
     const t = this.nextAlias('t');
     const column = f.param === '_text' ? 'narrative' : 'content';
     return `${scope.alias}.rid IN (SELECT ${t}.rowid FROM idx_text ${t} WHERE ${t}.idx_text MATCH ${p.add(`{${column}} : (${fts5(f.query)})`)})`;
+  }
+
+  protected override commaList(expr: string): string {
+    return `group_concat(${expr}, ',')`;
   }
 
   override explain(query: CompiledQuery): CompiledQuery {

@@ -1,0 +1,109 @@
+/**
+ * `_has` pages found by probing the candidates in rid order (search/page.ts) hold exactly the rows
+ * the default plan (driven by the referring resources' index rows) finds, page after page, on
+ * every store: for common, concentrated and rare codes, deleted candidates, access-control filters
+ * inside and outside the `_has`, and a `_has` nested in it.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { openStore } from '../../src/storage/open.ts';
+import type { IndexRows, ResourceStore } from '../../src/storage/types.ts';
+import { and, compilerFor, type Filter, type SearchPlan, type SqlCompiler } from '../../src/storage/search/index.ts';
+import { choosePage, selectPage, TUNING } from '../../src/search/page.ts';
+import { testStores } from '../helpers/stores.ts';
+
+const PATIENTS = 40;
+const pid = (n: number) => `p${String(n).padStart(2, '0')}`;
+/** Codes of each patient's Observations: `c` common (every patient but the last five), `k` concentrated on the last five, `r` rare. */
+function codesOf(n: number): string[] {
+  if (n >= PATIENTS - 5) return Array(30).fill('k');
+  return ['c', 'c', 'c', 'x', ...(n % 17 === 3 ? ['r'] : [])];
+}
+
+const code = (value: string): Filter => ({ kind: 'index', table: 'idx_token', param: 'code', where: { op: 'eq', column: 'code', value } });
+const has = (filter: Filter): Filter => ({ kind: 'has', type: 'Observation', param: 'patient', filter });
+const within = (ids: string[]): Filter => ({ kind: 'patients', mode: 'within', ids });
+const outside = (ids: string[]): Filter => ({ kind: 'patients', mode: 'outside', ids });
+const reported: Filter = { kind: 'has', type: 'DiagnosticReport', param: 'result', filter: { kind: 'index', table: 'idx_token', param: 'status', where: { op: 'eq', column: 'code', value: 'final' } } };
+
+const FILTERS: Record<string, Filter> = {
+  common: has(code('c')),
+  concentrated: has(code('k')),
+  rare: has(code('r')),
+  'common or rare': has({ kind: 'or', filters: [code('r'), code('c')] }),
+  'confined inside': has(and([code('c'), within([pid(1), pid(2), pid(9), pid(30)])])),
+  'confined outside': and([has(and([code('c'), outside([pid(0), pid(4)])])), outside([pid(0), pid(4)]), within(Array.from({ length: 30 }, (_, n) => pid(n)))]),
+  nested: has(and([code('c'), reported])),
+};
+
+for (const t of testStores()) {
+  describe(`_has pages by candidates on ${t.name}`, () => {
+    let store: ResourceStore;
+    let compiler: SqlCompiler;
+    before(async () => {
+      store = await openStore(await t.create());
+      compiler = compilerFor(store.dialect);
+      let written = 0;
+      const write = (resourceType: string, id: string, index: IndexRows, deleted = false) =>
+        store.transaction((tx) => tx.writeVersion({ resourceType, id, versionId: deleted ? 2 : 1, lastUpdated: ++written, deleted, json: deleted ? null : JSON.stringify({ resourceType, id }), method: deleted ? 'DELETE' : 'PUT' }, deleted ? {} : index));
+      for (let n = 0; n < PATIENTS; n++) await write('Patient', pid(n), { compartment: [{ param: 'Patient', compartmentId: pid(n) }] });
+      for (let n = PATIENTS - 1; n >= 0; n--) {
+        const codes = codesOf(n);
+        for (let i = 0; i < codes.length; i++) {
+          const id = `o-${pid(n)}-${i}`;
+          await write('Observation', id, {
+            token: [{ param: 'code', system: 'http://loinc.org', code: codes[i] }],
+            reference: [{ param: 'patient', targetType: 'Patient', targetId: pid(n) }],
+            compartment: [{ param: 'Patient', compartmentId: pid(n) }],
+          });
+          if (i === 1 && n % 3 === 0) await write('DiagnosticReport', `dr-${id}`, { token: [{ param: 'status', system: null, code: 'final' }], reference: [{ param: 'result', targetType: 'Observation', targetId: id }] });
+        }
+      }
+      // deleted patients keep the references to them
+      for (const n of [0, 7, 36]) await write('Patient', pid(n), {}, true);
+    });
+    after(async () => {
+      await store.close();
+      await t.cleanup();
+    });
+
+    /** Every page in turn (keyset paging on rid), as ids. */
+    async function pages(filter: Filter, limit: number, find: (plan: SearchPlan) => Promise<Record<string, unknown>[]>): Promise<string[][]> {
+      const out: string[][] = [];
+      let afterRid: number | undefined;
+      for (;;) {
+        const rows = await find({ types: ['Patient'], filter, sort: [], limit, after: afterRid === undefined ? undefined : { values: [], rid: afterRid, backwards: false } });
+        if (!rows.length) return out;
+        out.push(rows.map((r) => String(r.id)));
+        afterRid = Number(rows[rows.length - 1].rid);
+      }
+    }
+    const byIndex = (plan: SearchPlan) => store.select(compiler.select(plan));
+
+    for (const [name, filter] of Object.entries(FILTERS)) {
+      it(`finds the same pages for ${name}`, async () => {
+        for (const limit of [1, 2, 3, 7, 50]) {
+          const expected = await pages(filter, limit, byIndex);
+          assert.ok(expected.length, `${name}: something matches`);
+          assert.deepEqual(await pages(filter, limit, (plan) => selectPage(store, compiler, plan)), expected, `${name}, ${limit} a page: as chosen`);
+          // every path: phase 1 always, then phase 2 by candidates or by the index
+          for (const probeCost of [0, Infinity]) {
+            for (const phaseOne of [0.5, 1, 3]) {
+              const tuning = { ...TUNING, rowsPerMatch: 0, candidateCost: 0, probeCost, phaseOne };
+              assert.deepEqual(await pages(filter, limit, (plan) => selectPage(store, compiler, plan, {}, tuning)), expected, `${name}, ${limit} a page: ${JSON.stringify(tuning)}`);
+            }
+          }
+          assert.deepEqual(await pages(filter, limit, (plan) => byIndex({ ...plan, candidates: {} })), expected, `${name}, ${limit} a page: by candidates`);
+        }
+      });
+    }
+
+    it('probes the candidates for a common code and drives from the index for a rare one', async () => {
+      const plan = (filter: Filter): SearchPlan => ({ types: ['Patient'], filter, sort: [], limit: 2 });
+      assert.ok((await choosePage(store, compiler, plan(FILTERS.common))).plan.candidates);
+      assert.ok((await choosePage(store, compiler, plan(FILTERS.concentrated))).plan.candidates);
+      assert.equal((await choosePage(store, compiler, plan(FILTERS.rare))).plan.candidates, undefined);
+      assert.equal((await choosePage(store, compiler, { ...plan(FILTERS.common), sort: [{ key: { kind: 'column', column: 'id' }, descending: false }] })).plan.candidates, undefined);
+    });
+  });
+}
