@@ -119,10 +119,13 @@ export class Guard {
     if (v && !v.deleted) await this.check(ctx, db, JSON.parse(v.json!) as Resource);
   }
 
-  /** Whether a resource passes `check` (for what is silently left out, such as _include targets). */
-  async visible(ctx: InteractionContext, db: Db, resource: Resource): Promise<boolean> {
+  /**
+   * Whether a resource passes `check` (for what is silently left out, such as _include targets);
+   * `knownPatients` as for `check` (its Patient compartments, when the index already told them).
+   */
+  async visible(ctx: InteractionContext, db: Db, resource: Resource, knownPatients?: string[]): Promise<boolean> {
     try {
-      await this.check(ctx, db, resource);
+      await this.check(ctx, db, resource, knownPatients);
       return true;
     } catch (err) {
       if (err instanceof FhirError && (err.status === 403 || err.status === 404)) return false;

@@ -12,6 +12,7 @@ import { indexResource } from './indexer.ts';
 import { paramType, RESOURCE_COLUMNS, SearchRegistry } from './registry.ts';
 import { Reindexer } from './reindex-job.ts';
 import { parseSearch, search } from './search.ts';
+import { EstimateCache } from './page.ts';
 import { patientExtractor } from './patients.ts';
 
 export interface SearchEngineOptions {
@@ -29,7 +30,7 @@ const FULL_TEXT = new Set(['_text', '_content']);
 export function createSearchEngine(defs: Definitions, dialect: 'sqlite' | 'postgres', opts: SearchEngineOptions = {}): SearchEngine {
   const registry = new SearchRegistry(defs);
   const compiler = compilerFor(dialect);
-  const env = { registry, compiler, terminology: opts.terminology };
+  const env = { registry, compiler, terminology: opts.terminology, estimates: new EstimateCache() };
   const supported = new Map<string, { name: string; type: string; definition?: string; documentation?: string }[]>();
   let supportedGeneration = registry.generation;
   const stored = new StoredDefinitions(registry, compiler, opts.conformance);

@@ -11,7 +11,7 @@ import { and, type Filter, type PlanRow, type SearchPlan, type SortBy, type SqlC
 import { inPatientCompartment } from './compartment.ts';
 import { includes, parseInclude, type IncludeRequest } from './includes.ts';
 import { decodeCursor, encodeCursor, withQuery } from './paging.ts';
-import { choosePage, selectPage } from './page.ts';
+import { choosePage, selectPage, TUNING, type EstimateCache } from './page.ts';
 import { mergeDateRanges, nearOf, planParameter, planSort, UnknownParameter, type PlanContext } from './planner.ts';
 import type { SearchRegistry } from './registry.ts';
 import type { Terminology } from '../validation/index.ts';
@@ -22,6 +22,8 @@ export interface SearchEnv {
   compiler: SqlCompiler;
   /** ValueSet expansion and CodeSystem hierarchies, for `:in`, `:not-in`, `:above`, `:below` on tokens. */
   terminology?: Terminology;
+  /** Recent answers to the query that chooses how a `_has` page is found (search/page.ts). */
+  estimates?: EstimateCache;
 }
 
 /** Parameters that shape the result rather than select resources. */
@@ -149,10 +151,10 @@ export async function search(req: FhirRequest, ctx: InteractionContext, db: Stor
   const onlyCount = p.summary === 'count' || p.count === 0;
   const after = p.cursor === undefined ? undefined : decodeCursor(p.cursor, p.sort.length);
   const plan: SearchPlan = { types, filter, sort: p.sort, limit: p.count + 1, after };
-  if (p.explain) return explain(ctx, db, env.compiler, onlyCount ? env.compiler.count(plan) : env.compiler.select((await choosePage(db, env.compiler, plan)).plan));
+  if (p.explain) return explain(ctx, db, env.compiler, onlyCount ? env.compiler.count(plan) : env.compiler.select((await choosePage(db, env.compiler, plan, TUNING, env.estimates)).plan));
   // the rows' Patient compartments come with them when access checks or the audit trail need them
   const rowOptions = { patients: ctx.trail !== undefined || ctx.access.mode !== 'open' };
-  let rows = onlyCount ? [] : (await selectPage(db, env.compiler, plan, rowOptions)).map((r) => toPlanRow(r, p.sort.length));
+  let rows = onlyCount ? [] : (await selectPage(db, env.compiler, plan, rowOptions, TUNING, env.estimates)).map((r) => toPlanRow(r, p.sort.length));
   const more = rows.length > p.count;
   if (more) rows = rows.slice(0, p.count);
   if (after?.backwards) rows.reverse();
@@ -199,7 +201,8 @@ export async function search(req: FhirRequest, ctx: InteractionContext, db: Stor
  * compartments its row came with, without parsing it.
  */
 async function visible(ctx: InteractionContext, db: StoreReader, r: PlanRow): Promise<boolean> {
-  if (ctx.access.mode !== 'open') return ctx.guard.visible(ctx, db, JSON.parse(r.content) as Resource);
+  // the row's Patient compartments came from the index with it: no FHIRPath extraction per included resource
+  if (ctx.access.mode !== 'open') return ctx.guard.visible(ctx, db, JSON.parse(r.content) as Resource, r.patients);
   ctx.trail?.touch(`${r.resourceType}/${r.id}/_history/${r.versionId}`, r.patients ?? []);
   return true;
 }

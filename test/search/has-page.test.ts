@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { openStore } from '../../src/storage/open.ts';
 import type { IndexRows, ResourceStore } from '../../src/storage/types.ts';
 import { and, compilerFor, type Filter, type SearchPlan, type SqlCompiler } from '../../src/storage/search/index.ts';
-import { choosePage, selectPage, TUNING } from '../../src/search/page.ts';
+import { choosePage, EstimateCache, selectPage, TUNING } from '../../src/search/page.ts';
 import { testStores } from '../helpers/stores.ts';
 
 const PATIENTS = 40;
@@ -104,6 +104,24 @@ for (const t of testStores()) {
       assert.ok((await choosePage(store, compiler, plan(FILTERS.concentrated))).plan.candidates);
       assert.equal((await choosePage(store, compiler, plan(FILTERS.rare))).plan.candidates, undefined);
       assert.equal((await choosePage(store, compiler, { ...plan(FILTERS.common), sort: [{ key: { kind: 'column', column: 'id' }, descending: false }] })).plan.candidates, undefined);
+    });
+
+    it('asks the estimate again only once its answer is older than the cache keeps it, and chooses the same way with it', async () => {
+      let now = 0;
+      const cache = new EstimateCache(1000, 10, () => now);
+      let asked = 0;
+      const counting = { select: (q: Parameters<ResourceStore['select']>[0]) => (asked++, store.select(q)) } as unknown as ResourceStore;
+      const plan = (filter: Filter): SearchPlan => ({ types: ['Patient'], filter, sort: [], limit: 2 });
+      for (const name of ['common', 'rare'] as const) {
+        const fresh = await choosePage(store, compiler, plan(FILTERS[name]));
+        asked = 0;
+        assert.deepEqual(await choosePage(counting, compiler, plan(FILTERS[name]), TUNING, cache), fresh);
+        assert.deepEqual(await choosePage(counting, compiler, plan(FILTERS[name]), TUNING, cache), fresh);
+        assert.equal(asked, 1, name);
+      }
+      now = 1000;
+      await choosePage(counting, compiler, plan(FILTERS.common), TUNING, cache);
+      assert.equal(asked, 2);
     });
   });
 }

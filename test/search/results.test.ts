@@ -95,6 +95,17 @@ forEachStore((_store, client) => {
       assert.equal((await client().get('Patient?_count=10')).body.total, 5);
       assert.equal((await client().get('Patient?_count=10&_total=none')).body.total, undefined);
     });
+    it('pages criteria read from the index in rid order, forward and back, each row checked by the other criteria', async () => {
+      const first = await client().get('Patient?birthdate=1990-01-01&_count=2');
+      assert.deepEqual(orderedIds(first), ['p1', 'p3']);
+      const second = await client().get(link(first, 'next')!);
+      assert.deepEqual(orderedIds(second), ['p5']);
+      assert.equal(link(second, 'next'), undefined);
+      assert.deepEqual(orderedIds(await client().get(link(second, 'previous')!)), ['p1', 'p3']);
+      const checked = await client().get('Patient?family=adams,clark,davis,evans&birthdate=1990-01-01&_count=1');
+      assert.deepEqual(orderedIds(checked), ['p1']);
+      assert.deepEqual(orderedIds(await client().get(link(checked, 'next')!)), ['p3']);
+    });
     it('pages by a date key in both directions', async () => {
       const first = await client().get('Observation?_sort=-date,_id&_count=2&subject=p1,p2');
       assert.deepEqual(orderedIds(first), ['o2a', 'o1b']);

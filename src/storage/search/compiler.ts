@@ -96,6 +96,8 @@ export class SqlCompiler extends FilterCompiler {
     // the page is chosen on rids and sort keys alone, then its rows are read: sorting many matches whole (their JSON) is what makes a page slow
     if (plan.candidates && !plan.sort.length && plan.types && !back) return p.finish(this.candidatePage(plan, plan.types, plan.candidates.first, columns, p));
     if (!plan.sort.length) {
+      const driven = this.drivenPage(plan, p);
+      if (driven) return p.finish(`SELECT ${columns} FROM resources r WHERE r.rid IN (${driven}) ORDER BY ${order('', 'r.rid')}`);
       const keyset = plan.after ? ` AND r.rid ${back ? '<' : '>'} ${p.add(plan.after.rid)}` : '';
       const page = `SELECT r.rid FROM resources r WHERE ${where}${keyset} ORDER BY ${order('', 'r.rid')} LIMIT ${p.add(plan.limit)}`;
       return p.finish(`SELECT ${columns} FROM resources r WHERE r.rid IN (${page}) ORDER BY ${order('', 'r.rid')}`);
@@ -104,6 +106,31 @@ export class SqlCompiler extends FilterCompiler {
     const keyset = plan.after ? ` WHERE ${this.keyset(plan.sort, plan.after, keyCols, p)}` : '';
     const page = `SELECT * FROM (${inner}) t${keyset} ORDER BY ${order('', 'rid')} LIMIT ${p.add(plan.limit)}`;
     return p.finish(`SELECT ${columns}, ${keyCols.map((k) => `t.${k}`).join(', ')} FROM (${page}) t JOIN resources r ON r.rid = t.rid ORDER BY ${order('t.', 't.rid')}`);
+  }
+
+  /**
+   * The rids of a page without `sort` whose criteria are driven by index rows (undefined
+   * otherwise): the driving rids, distinct and in rid order, each joined to its row (LATERAL, so
+   * the join cannot be turned around) and checked there by the other criteria, until the page is
+   * full. PostgreSQL would otherwise often walk the whole primary key in rid order and merge it
+   * with the driving rows, when it overestimates how many there are (a week's Observations, whose
+   * wide-interval rows it guesses at thousands where there are none: 117 ms against 1 ms on the
+   * bench data). SQLite, without LATERAL, already plans `rid IN (…)` this way (sqlite.ts).
+   */
+  protected drivenPage(plan: SearchPlan, p: Params): string | undefined {
+    if (plan.candidates || !this.drivesByRid(plan.filter)) return undefined;
+    const parts = [...conjuncts(plan.filter)].sort((x, y) => this.rank(x) - this.rank(y));
+    // the driving criterion must hand over rids of the plan's types (the type is not checked again)
+    if (!this.drivesByRid(parts[0])) return undefined;
+    const scope = { alias: 'r', types: plan.types };
+    const head = this.filter(parts[0], scope, p);
+    const prefix = 'r.rid IN (';
+    if (!head.startsWith(prefix) || !head.endsWith(')')) return undefined;
+    const back = plan.after?.backwards ?? false;
+    const keyset = plan.after ? ` WHERE d.rid ${back ? '<' : '>'} ${p.add(plan.after.rid)}` : '';
+    const checks = [this.notDeleted('r'), ...parts.slice(1).map((f) => this.filter(f, scope, p, false))].filter((x) => x !== '1 = 1');
+    const driving = `SELECT DISTINCT d.rid FROM (${head.slice(prefix.length, -1)}) d${keyset}`;
+    return `SELECT d.rid FROM (${driving}) d CROSS JOIN LATERAL (SELECT 1 FROM resources r WHERE r.rid = d.rid AND ${checks.join(' AND ')}) r ORDER BY d.rid${back ? ' DESC' : ''} LIMIT ${p.add(plan.limit)}`;
   }
 
   /**
@@ -237,6 +264,11 @@ export class SqlCompiler extends FilterCompiler {
   explain(query: CompiledQuery): CompiledQuery {
     return { text: `EXPLAIN ${query.text}`, params: query.params };
   }
+}
+
+/** The criteria a filter requires all of (nested `and`s flattened). */
+function conjuncts(f: Filter): Filter[] {
+  return f.kind === 'and' ? f.filters.flatMap(conjuncts) : [f];
 }
 
 /** The columns a condition names. */

@@ -29,6 +29,11 @@ export class SqliteCompiler extends SqlCompiler {
     return `${scope.alias}.rid IN (SELECT ${t}.rowid FROM idx_text ${t} WHERE ${t}.idx_text MATCH ${p.add(`{${column}} : (${fts5(f.query)})`)})`;
   }
 
+  /** SQLite has no LATERAL, and needs none: it reads `rid IN (…)` first and the rows by rid in that order. */
+  protected override drivenPage(): string | undefined {
+    return undefined;
+  }
+
   protected override commaList(expr: string): string {
     return `group_concat(${expr}, ',')`;
   }
