@@ -9,23 +9,35 @@
  * Targets (foundation issue, 2-core machine): ≥ 5,000 resources/s on SQLite, ≥ 2,000 on PostgreSQL.
  * The Bundles are decompressed before the clock starts, so the figures are the server's.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { onEachStore, parseStores, type StoreName } from './lib/stores.ts';
 import { spawnServer } from './lib/child-server.ts';
 import { int, loadNote, ms, percentile, verdict } from './lib/stats.ts';
+import { printProfile, summarizeProfile } from './lib/profile.ts';
 
 const TARGET: Record<StoreName, number> = { sqlite: 5_000, postgres: 2_000 };
-const HELP = `Usage: npm run bench:ingest -- [--limit N] [--stores sqlite,postgres] [--concurrency N]
+const HELP = `Usage: npm run bench:ingest -- [--limit N] [--stores sqlite,postgres] [--concurrency N] [--profile]
 
   --limit N          Bundles to post (default: all 617)
   --stores LIST      stores to measure, in order (default sqlite,postgres)
-  --concurrency N    Bundles in flight at once, i.e. loading clients (default 4)`;
+  --concurrency N    Bundles in flight at once, i.e. loading clients (default 4)
+  --profile          write CPU profiles of the server's threads (--cpu-prof) and summarise them
+
+Besides resources/s (wall clock, which other work on the machine lowers), it prints the server's
+CPU time per resource by thread (Linux): a steadier figure for comparing two versions.`;
 
 const { values } = parseArgs({
-  options: { limit: { type: 'string' }, stores: { type: 'string' }, concurrency: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  options: {
+    limit: { type: 'string' },
+    stores: { type: 'string' },
+    concurrency: { type: 'string' },
+    profile: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  },
 });
 if (values.help) {
   console.log(HELP);
@@ -54,15 +66,49 @@ interface Result {
   seconds: number;
   latencies: number[];
   failures: string[];
+  /** CPU milliseconds the server spent during the run, by thread name (Linux only; empty elsewhere). */
+  cpu: Map<string, number>;
+  profileDir?: string;
+}
+
+/** CPU milliseconds of each thread of a process, by thread name and id, from /proc. */
+function threadCpu(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ticks = Number(f[11]) + Number(f[12]); // utime + stime, in clock ticks (100 per second)
+      out.set(tid === String(pid) ? 'main' : `${name} ${tid}`, ticks * 10);
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
+}
+
+function cpuSince(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [k, v] of after) out.set(k, v - (before.get(k) ?? 0));
+  return out;
 }
 
 async function run(store: StoreName, spec: string): Promise<Result> {
   // the real `meridian serve` in its own process, so that the load generator does not share its event loop
-  const server = await spawnServer(spec);
+  const profileDir = values.profile ? mkdtempSync(join(tmpdir(), `meridian-prof-ingest-${store}-`)) : undefined;
+  const server = await spawnServer(spec, { profileDir });
   const latencies: number[] = [];
   const failures: string[] = [];
   let resources = 0;
   let next = 0;
+  const cpuBefore = threadCpu(server.child.pid!);
   const started = performance.now();
   let lastDraw = 0;
   const draw = (final = false) => {
@@ -88,13 +134,17 @@ async function run(store: StoreName, spec: string): Promise<Result> {
       draw();
     }
   };
+  let cpu = new Map<string, number>();
+  let seconds = 0;
   try {
     await Promise.all(Array.from({ length: concurrency }, worker));
   } finally {
+    seconds = (performance.now() - started) / 1000;
+    cpu = cpuSince(cpuBefore, threadCpu(server.child.pid!));
     draw(true);
     await server.stop();
   }
-  return { store, bundles: bodies.length, resources, seconds: (performance.now() - started) / 1000, latencies, failures };
+  return { store, bundles: bodies.length, resources, seconds, latencies, failures, cpu, profileDir };
 }
 
 const results: Result[] = [];
@@ -111,5 +161,25 @@ for (const r of results) {
       `   ${verdict(rate >= TARGET[r.store])} (≥ ${int(TARGET[r.store])}/s)`,
   );
   for (const f of r.failures.slice(0, 10)) console.log(`  failed: ${f}`);
+}
+for (const r of results) {
+  if (!r.cpu.size || !r.resources) continue;
+  // the busiest threads by name (the main thread, the SQLite writer), the rest (GC helpers, libuv) together
+  const threads = [...r.cpu].filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
+  const total = threads.reduce((n, [, v]) => n + v, 0);
+  const top = threads.slice(0, 2);
+  const rest = threads.slice(2).reduce((n, [, v]) => n + v, 0);
+  const us = (v: number) => `${((v * 1000) / r.resources).toFixed(1)} µs`;
+  const busy = (v: number) => `${Math.round(v / 10 / r.seconds)}% busy`;
+  console.log(
+    `\n${r.store}: server CPU per resource ${us(total)}: ${top.map(([name, v]) => `${name} ${us(v)} (${busy(v)})`).join(', ')}, other threads ${us(rest)} (${busy(rest)})`,
+  );
+}
+for (const r of results) {
+  if (!r.profileDir) continue;
+  for (const file of readdirSync(r.profileDir).filter((f) => f.endsWith('.cpuprofile')).sort()) {
+    printProfile(`${r.store}: ${file}`, summarizeProfile(join(r.profileDir, file), { lastSeconds: r.seconds, top: 30 }));
+  }
+  console.log(`\nprofiles kept in ${r.profileDir} (open them in Chrome DevTools › Performance)`);
 }
 if (results.some((r) => r.failures.length)) process.exitCode = 1;

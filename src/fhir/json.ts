@@ -15,14 +15,30 @@ type Holder = Record<string | symbol, unknown>;
 const NUMBER_TOKEN = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
 /**
- * Numbers follow ':', '[' or ','; this finds those written with trailing zeros, exponents, many
- * digits or as -0 (and, harmlessly, look-alikes inside strings, which the exact scan then rules out).
+ * Where a number may start outside strings: after a member's colon (`"key":`) or after `[` or `,`,
+ * and any whitespace. The whitespace is taken whole (a lookahead's capture cannot backtrack),
+ * which keeps this one native pass over pretty-printed text cheap. Inside strings it matches only
+ * after `,` or `[` (or an escaped quote): such look-alikes are ruled out by the exact scan.
  */
-const LOSSY_CANDIDATE = /[:,[]\s*-?(?:\d+\.\d*0(?![\d])|\d+(?:\.\d+)?[eE]|\d{16}|0(?![.\deE\d]))/;
+const VALUE_NUMBER = /(?:"(?=(\s*))\1:|[,[])(?=(\s*))\2(?=-?\d)/g;
 
-/** Whether any number is written in a way a plain parse would not give back; a native regex screens first. */
+/**
+ * Whether any number is written in a way a plain parse would not give back (trailing zeros,
+ * exponents, -0, more digits than a double holds …). Each number in a value position is checked
+ * as JSON.parse would read it; only when one would change is the exact scan run, to tell
+ * numbers from look-alikes inside strings.
+ */
 function hasLossyNumber(text: string): boolean {
-  return LOSSY_CANDIDATE.test(text) && hasLossyNumberExact(text);
+  if (/^\s*[-\d]/.test(text)) return hasLossyNumberExact(text); // a bare number as the document
+  VALUE_NUMBER.lastIndex = 0;
+  while (VALUE_NUMBER.exec(text)) {
+    NUMBER_TOKEN.lastIndex = VALUE_NUMBER.lastIndex;
+    const m = NUMBER_TOKEN.exec(text);
+    if (!m) continue;
+    if (String(Number(m[0])) !== m[0]) return hasLossyNumberExact(text);
+    VALUE_NUMBER.lastIndex = NUMBER_TOKEN.lastIndex;
+  }
+  return false;
 }
 
 /** The exact check: numbers outside strings only. */

@@ -7,7 +7,8 @@ const CONDITIONAL = /^([A-Z][A-Za-z]+)\?(.+)$/;
 export function conditionalReferences(value: unknown, out = new Set<string>()): Set<string> {
   if (Array.isArray(value)) for (const v of value) conditionalReferences(v, out);
   else if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
+    for (const k in value) {
+      const v = (value as Record<string, unknown>)[k];
       if (k === 'reference' && typeof v === 'string' && CONDITIONAL.test(v)) out.add(v);
       else if (typeof v === 'object') conditionalReferences(v, out);
     }

@@ -140,5 +140,6 @@ export function splitUrl(url: string): { segments: string[]; params: [string, st
 }
 
 export function parseQuery(query: string): [string, string][] {
+  if (query === '') return []; // most transaction entries (POST Observation)
   return [...new URLSearchParams(query).entries()];
 }

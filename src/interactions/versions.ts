@@ -8,8 +8,13 @@ export function etagOf(versionId: number): string {
   return `W/"${versionId}"`;
 }
 
+let lastMs = NaN;
+let lastInstant = '';
+
 export function instant(ms: number): string {
-  return new Date(ms).toISOString();
+  // the entries of a transaction share their instant, or nearly: one conversion serves them all
+  if (ms !== lastMs) (lastMs = ms), (lastInstant = new Date(ms).toISOString());
+  return lastInstant;
 }
 
 export function httpDate(ms: number): string {

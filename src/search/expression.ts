@@ -11,6 +11,7 @@ import r4model from 'fhirpath/fhir-context/r4/index.js';
 import { compileFastPath } from './fast-path.ts';
 import { isObject } from './normalize.ts';
 
+/** The values an expression selects from a node; callers only read them (no values: a shared frozen array). */
 export type Evaluate = (node: unknown) => unknown[];
 
 export interface CompiledExpression {
@@ -53,8 +54,14 @@ export function referenceTargetType(ref: unknown): string | undefined {
 
 function withTargetFilter(evaluate: Evaluate, targetType: string | undefined): Evaluate {
   if (!targetType) return evaluate;
-  return (node) => evaluate(node).filter((v) => referenceTargetType(v) === targetType);
+  return (node) => {
+    const values = evaluate(node);
+    return values.length ? values.filter((v) => referenceTargetType(v) === targetType) : values;
+  };
 }
+
+/** No values: shared, and frozen, as what an Evaluate answers is only ever read. */
+const NONE: unknown[] = Object.freeze([]) as unknown as unknown[];
 
 /**
  * `X as T` on a collection is an error in FHIRPath; for indexing it means `X.ofType(T)`
@@ -82,16 +89,29 @@ function fhirpathTerm(expression: string, base?: string): Evaluate {
 export function compileExpression(expression: string, resourceType: string, opts: { base?: string; forceFhirpath?: boolean } = {}): CompiledExpression {
   const terms = unionTerms(expression);
   let fast = true;
-  const evaluators: Evaluate[] = terms.map((term) => {
+  const evaluators: Evaluate[] = [];
+  for (const term of terms) {
     const m = RESOLVE_IS.exec(term);
     const path = m ? m[1] : term;
     const target = m ? m[2] : undefined;
     const walker = opts.forceFhirpath ? undefined : compileFastPath(path, resourceType, opts.base);
-    if (walker === null) return () => []; // the term is about another resource type
-    if (walker) return withTargetFilter(walker, target);
-    fast = false;
-    return withTargetFilter(fhirpathTerm(path, opts.base), target);
-  });
-  const evaluate: Evaluate = evaluators.length === 1 ? evaluators[0] : (node) => evaluators.flatMap((e) => e(node));
+    if (walker === null) continue; // the term is about another resource type: it selects nothing
+    if (walker) evaluators.push(withTargetFilter(walker, target));
+    else {
+      fast = false;
+      evaluators.push(withTargetFilter(fhirpathTerm(path, opts.base), target));
+    }
+  }
+  // most expressions are unions over many resource types (`AllergyIntolerance.patient | CarePlan.subject…`), of which one term is left
+  const evaluate: Evaluate =
+    evaluators.length === 0
+      ? () => NONE
+      : evaluators.length === 1
+        ? evaluators[0]
+        : (node) => {
+            let out: unknown[] | undefined;
+            for (const e of evaluators) for (const v of e(node)) (out ??= []).push(v);
+            return out ?? NONE;
+          };
   return { evaluate, fast };
 }

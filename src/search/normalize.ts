@@ -1,7 +1,11 @@
 /** Value normalisation shared by index extraction and query compilation. */
 
+const ASCII = /^[\x00-\x7f]*$/;
+
 /** Case- and accent-folded text: "Zoë Ärnold" → "zoe arnold". */
 export function fold(text: string): string {
+  // ASCII text (most) has no accents, and NFKD leaves it as it is
+  if (ASCII.test(text)) return text.toLowerCase();
   return text.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
 }
 

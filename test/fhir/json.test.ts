@@ -31,3 +31,23 @@ test('plain documents parse as JSON.parse does, and malformed ones throw SyntaxE
   assert.ok(Object.is(v.n, -0));
   assert.equal(stringifyFhirJson(v), '{"s":"a\\"bé","n":-0}');
 });
+
+test('every way a number can be written that a plain parse would change is kept, wherever the number stands', () => {
+  const cases: [text: string, written: string][] = [
+    ['{"a":0.0000001}', '{"a":0.0000001}'], // written out where String() would write 1e-7
+    ['{"a":0.12345678901234567891}', '{"a":0.12345678901234567891}'], // more digits than a double holds
+    ['{"a":12345678901234567890123}', '{"a":12345678901234567890123}'],
+    ['{"a" : 1.50}', '{"a":1.50}'], // whitespace before the colon
+    ['{\n  "a": [\n    1,\n    2.0\n  ]\n}', '{"a":[1,2.0]}'], // in an array, pretty-printed
+    ['[1, 2.50]', '[1,2.50]'],
+    ['{"a":-0.0,"b":1E5}', '{"a":-0.0,"b":1E5}'],
+  ];
+  for (const [text, written] of cases) assert.equal(stringifyFhirJson(parseFhirJson(text)), written, text);
+});
+
+test('number look-alikes inside strings are left alone', () => {
+  const text = '{"div":"Person seed: 8766734163625651911, 2.50 [1.0","n":[1.5,178.69452709041775]}';
+  const value = parseFhirJson(text) as { div: string; n: number[] };
+  assert.equal(value.div, 'Person seed: 8766734163625651911, 2.50 [1.0');
+  assert.equal(stringifyFhirJson(value), text);
+});

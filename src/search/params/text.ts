@@ -28,7 +28,10 @@ export const MAX_CHARS = 16_384;
 /** Longer "words" (encoded data, hashes) are not indexed. */
 const MAX_WORD = 64;
 
-const WORD = /[\p{L}\p{N}]+/gu;
+/** What separates words: anything that is not a letter or a digit. */
+const NON_WORD = /[^\p{L}\p{N}]+/u;
+const ASCII = /^[\x00-\x7f]*$/;
+const ASCII_NON_WORD = /[^a-z0-9]+/;
 /** Keys whose string values are not prose (or, `div`, are taken separately). */
 const SKIP = new Set(['resourceType', 'id', 'meta', 'reference', 'system', 'url', 'div', 'data', 'fullUrl', 'contentType', 'language', 'versionId', 'valueBase64Binary', 'hash']);
 /** Keys whose string values are codes (Coding.code, status, gender …): not words anyone searches text for. */
@@ -37,13 +40,13 @@ const DATE_LIKE = /^\d{4}(-\d\d(-\d\d(T[\d:.]+(Z|[+-]\d\d:\d\d)?)?)?)?$/;
 
 /** The folded words of `text`, joined by single spaces. */
 export function words(text: string): string {
-  let out = '';
-  for (const m of fold(text.length > MAX_CHARS ? text.slice(0, MAX_CHARS) : text).matchAll(WORD)) {
-    const w = m[0];
-    if (w.length > MAX_WORD) continue;
-    out += out ? ` ${w}` : w;
-  }
-  return out;
+  const cut = text.length > MAX_CHARS ? text.slice(0, MAX_CHARS) : text;
+  const folded = fold(cut);
+  // folded ASCII text (most) has only a-z and 0-9 for letters and digits
+  const parts = ASCII.test(folded) ? folded.split(ASCII_NON_WORD) : folded.split(NON_WORD);
+  const kept: string[] = [];
+  for (const w of parts) if (w && w.length <= MAX_WORD) kept.push(w);
+  return kept.join(' ');
 }
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };

@@ -14,7 +14,7 @@ import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { migrations } from '../schema.ts';
 import { rowToVersion, historySql, type SqlRow } from '../sql.ts';
-import { tableRows } from '../index-rows.ts';
+import { flatIndexRows } from '../index-rows.ts';
 import { Mutex } from '../mutex.ts';
 import { runHooks } from '../hooks.ts';
 import { configure, statementCache } from './configure.ts';
@@ -138,13 +138,13 @@ class SqliteTx extends SqliteReads implements StoreTx {
     this.pending.push({
       kind: 'write',
       version: [v.resourceType, v.id, v.versionId, v.lastUpdated, v.deleted ? 1 : 0, v.json, v.method],
-      index: tableRows(0, v.resourceType, index),
+      index: flatIndexRows(index),
     });
   }
 
   async reindex(entries: readonly ReindexEntry[]): Promise<number> {
     if (!entries.length) return 0;
-    const ops: WriterOp[] = entries.map((e) => ({ kind: 'reindex', resourceType: e.resourceType, id: e.id, versionId: e.versionId, index: tableRows(0, e.resourceType, e.index) }));
+    const ops: WriterOp[] = entries.map((e) => ({ kind: 'reindex', resourceType: e.resourceType, id: e.id, versionId: e.versionId, index: flatIndexRows(e.index) }));
     const last = ops.pop()!;
     this.pending.push(...ops);
     return (await this.flush(last)) as number;
@@ -155,7 +155,7 @@ class SqliteTx extends SqliteReads implements StoreTx {
   }
 
   async run(query: CompiledQuery): Promise<void> {
-    this.pending.push({ kind: 'all', sql: query.text, params: query.params }); // sent with the next flush; its rows are not kept
+    this.pending.push({ kind: 'run', sql: query.text, params: query.params }); // sent with the next flush
   }
 
   async appendOutbox(e: OutboxEvent): Promise<void> {
