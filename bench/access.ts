@@ -6,7 +6,9 @@
  *   - with a backend-service token (system/*.rs, obtained by the SMART backend-services flow),
  *   - with a clinician's token (user/*.rs: scopes, care relationship and Consent checks),
  * and, when `--baseline REV` names a commit from before access control (default 88c341b), the same
- * requests against that commit's server — the unsecured throughput the issue compares with.
+ * requests against that commit's server, running beside it on the same store file — the unsecured
+ * throughput the issue compares with. Callers are measured in interleaved rounds (medians reported),
+ * so that a change in the machine's load falls on all of them alike.
  *
  *   npm run bench:access
  *   npm run bench:access -- --duration 10 --connections 10 --baseline none
@@ -26,7 +28,8 @@ import { int, loadNote, verdict } from './lib/stats.ts';
 
 const { values } = parseArgs({
   options: {
-    duration: { type: 'string', default: '10' },
+    duration: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '10' },
     patients: { type: 'string', default: '1000' },
     baseline: { type: 'string', default: '88c341b' },
@@ -36,8 +39,9 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log(`Usage: npm run bench:access -- [--duration S] [--connections N] [--patients N] [--baseline REV|none] [--only SCENARIO:CALLER] [--profile]
+  console.log(`Usage: npm run bench:access -- [--duration S] [--rounds N] [--connections N] [--patients N] [--baseline REV|none] [--only SCENARIO:CALLER] [--profile]
 
+  --rounds N           measure every caller N times, interleaved, and report medians (default 3)
   --only read:system   one scenario (read|search) for one caller (dev|system|clinician|baseline)
   --profile            write a CPU profile of the server and summarise where the time went (use with --only)`);
   process.exit(0);
@@ -131,6 +135,19 @@ function cpuMicros(pid: number | undefined): number | undefined {
   }
 }
 
+function threadMicros(pid: number | undefined): Map<string, [string, number]> {
+  const out = new Map<string, [string, number]>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.split(') ')[1].split(' ');
+      out.set(tid, [name, ((Number(f[11]) + Number(f[12])) * 1e6) / 100]);
+    }
+  } catch { /* not Linux */ }
+  return out;
+}
+
 async function load(base: string, scenario: Scenario, ids: string[], token: string | undefined, seconds: number, pid?: number) {
   const url = new URL(base);
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
@@ -139,8 +156,11 @@ async function load(base: string, scenario: Scenario, ids: string[], token: stri
       ? { method: 'GET', headers, setupRequest: (r) => ({ ...r, path: `${url.pathname}/Patient/${pick(ids)}` }) }
       : { method: 'GET', headers, setupRequest: (r) => ({ ...r, path: `${url.pathname}/Observation?subject=Patient/${pick(ids)}&_sort=-date&_count=5` }) };
   const cpu0 = cpuMicros(pid);
+  const threads0 = threadMicros(pid);
   const r = await autocannon({ url: url.origin, connections, duration: seconds, requests: [request] });
   const cpu1 = cpuMicros(pid);
+  const threads1 = threadMicros(pid);
+  if (process.env.BENCH_THREADS) for (const [tid, [name, us]] of threads1) { const d = us - (threads0.get(tid)?.[1] ?? 0); if (d > 0) console.log(`    thread ${tid} ${name}: ${(d / r.requests.total).toFixed(1)} µs/req`); }
   // the server's CPU per request (every thread: HTTP, access, audit writer): robust to the load generator sharing the cores
   const cpu = cpu0 === undefined || cpu1 === undefined ? undefined : (cpu1 - cpu0) / r.requests.total;
   return { rps: r.requests.total / (r.duration || seconds), p50: r.latency.p50, p99: r.latency.p99, bad: r.non2xx + r.errors + r.timeouts, cpu };
@@ -162,46 +182,46 @@ function baselineRoot(rev: string): string | undefined {
 }
 
 const only = values.only;
+const rounds = Number(values.rounds);
 const profileDir = values.profile ? mkdtempSync(join(tmpdir(), 'meridian-prof-access-')) : undefined;
-const rows: { who: string; scenario: Scenario; rps: number; p50: number; p99: number; bad: number; cpu?: number }[] = [];
+type Sample = { rps: number; p50: number; p99: number; bad: number; cpu?: number };
+const rows: { who: string; scenario: Scenario; samples: Sample[] }[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'meridian-bench-access-'));
 const store = `sqlite:${join(dir, 'bench.db')}`;
-let server: ChildServer | undefined;
+const servers: ChildServer[] = [];
 try {
-  server = await spawnServer(store, { args: ['--dev', '--port', String(PORT), '--base-url', BASE, '--rate-limit', '0'], profileDir: only?.endsWith(':baseline') ? undefined : profileDir });
+  const server = await spawnServer(store, { args: ['--dev', '--port', String(PORT), '--base-url', BASE, '--rate-limit', '0'], profileDir: only?.endsWith(':baseline') ? undefined : profileDir });
+  servers.push(server);
   const root = new URL(BASE).origin;
   console.error(`seeding ${patients} patients with 5 Observations each…`);
   const ids = await seed(server.base);
   const system = await backendToken(root, 'system/*.rs');
   const clinician = await clinicianToken(root, store);
-  const callers: [string, string, string | undefined][] = [
-    ['dev', '--dev, no token (open, audited)', undefined],
-    ['system', 'backend service token', system],
-    ['clinician', 'clinician token', clinician],
-  ];
-  await load(server.base, 'read', ids, undefined, 2); // warm up
-  for (const scenario of ['read', 'search'] as Scenario[]) {
-    for (const [short, who, token] of callers) {
-      if (only && only !== `${scenario}:${short}`) continue;
-      console.error(`  ${scenario}: ${who}, ${connections} connections, ${duration} s`);
-      rows.push({ who, scenario, ...(await load(server.base, scenario, ids, token, duration, server.child.pid)) });
-    }
-  }
-  await server.stop();
-  server = undefined;
+  // the baseline serves the same store file at the same time, from its own process (it only reads; its schema ignores the newer tables)
   const root0 = only && !only.endsWith(':baseline') ? undefined : baselineRoot(values.baseline);
-  if (root0) {
-    // the same store file, served by the code from before access control (its schema ignores the newer tables)
-    server = await spawnServer(store, { root: root0, args: ['--dev', '--port', String(PORT)], profileDir: only ? profileDir : undefined });
-    await load(server.base, 'read', ids, undefined, 2);
+  const baseline = root0 ? await spawnServer(store, { root: root0, args: ['--dev', '--port', String(PORT + 1)], profileDir: only ? profileDir : undefined }) : undefined;
+  if (baseline) servers.push(baseline);
+  const callers: [string, string, ChildServer, string | undefined][] = [
+    ['dev', '--dev, no token (open, audited)', server, undefined],
+    ['system', 'backend service token', server, system],
+    ['clinician', 'clinician token', server, clinician],
+    ...(baseline ? [['baseline', `baseline ${values.baseline} (no access control, no audit)`, baseline, undefined] as [string, string, ChildServer, undefined]] : []),
+  ];
+  for (const s of servers) await load(s.base, 'read', ids, undefined, 2); // warm up
+  // rounds interleave the callers, so that a change in the machine's load falls on all of them alike; each figure is the median of its rounds
+  for (let round = 1; round <= rounds; round++) {
     for (const scenario of ['read', 'search'] as Scenario[]) {
-      if (only && only !== `${scenario}:baseline`) continue;
-      console.error(`  ${scenario}: baseline ${values.baseline} (no access control, no audit)`);
-      rows.push({ who: `baseline ${values.baseline} (no access control, no audit)`, scenario, ...(await load(server.base, scenario, ids, undefined, duration, server!.child.pid)) });
+      for (const [short, who, target, token] of callers) {
+        if (only && only !== `${scenario}:${short}`) continue;
+        console.error(`  round ${round}/${rounds} ${scenario}: ${who}, ${connections} connections, ${duration} s`);
+        let row = rows.find((r) => r.who === who && r.scenario === scenario);
+        if (!row) rows.push((row = { who, scenario, samples: [] }));
+        row.samples.push(await load(target.base, scenario, ids, token, duration, target.child.pid));
+      }
     }
   }
 } finally {
-  await server?.stop();
+  for (const s of servers) await s.stop();
   rmSync(dir, { recursive: true, force: true });
 }
 if (profileDir) {
@@ -209,15 +229,26 @@ if (profileDir) {
   if (file) printProfile(`server CPU profile (last ${duration} s)`, summarizeProfile(join(profileDir, file), { lastSeconds: duration }));
   console.log(`profile kept in ${profileDir}`);
 }
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+const summary = rows.map(({ who, scenario, samples }) => ({
+  who,
+  scenario,
+  rps: median(samples.map((x) => x.rps)),
+  p50: median(samples.map((x) => x.p50)),
+  p99: median(samples.map((x) => x.p99)),
+  bad: samples.reduce((n, x) => n + x.bad, 0),
+  cpu: samples.every((x) => x.cpu !== undefined) ? median(samples.map((x) => x.cpu!)) : undefined,
+  spread: samples.map((x) => int(x.rps)).join(' / '),
+}));
 
-console.log(`\nAccess control and audit cost — SQLite, ${patients} patients, ${connections} connections, ${duration} s each (${loadNote()})`);
-console.log('scenario  caller                                              req/s    p50 ms  p99 ms  non-2xx  server CPU µs/req');
-for (const r of rows) console.log(`${r.scenario.padEnd(9)} ${r.who.padEnd(50)} ${int(r.rps).padStart(8)} ${String(r.p50).padStart(8)} ${String(r.p99).padStart(7)} ${String(r.bad).padStart(8)}  ${r.cpu === undefined ? '—' : r.cpu.toFixed(0).padStart(17)}`);
+console.log(`\nAccess control and audit cost — SQLite, ${patients} patients, ${connections} connections, ${rounds} round${rounds > 1 ? 's' : ''} of ${duration} s (medians; ${loadNote()})`);
+console.log('scenario  caller                                              req/s    p50 ms  p99 ms  non-2xx  server CPU µs/req  req/s by round');
+for (const r of summary) console.log(`${r.scenario.padEnd(9)} ${r.who.padEnd(50)} ${int(r.rps).padStart(8)} ${String(r.p50).padStart(8)} ${String(r.p99).padStart(7)} ${String(r.bad).padStart(8)}  ${r.cpu === undefined ? '—' : r.cpu.toFixed(0).padStart(17)}  ${r.spread}`);
 for (const scenario of ['read', 'search'] as Scenario[]) {
-  const dev = rows.find((r) => r.scenario === scenario && r.who.startsWith('--dev'));
+  const dev = summary.find((r) => r.scenario === scenario && r.who.startsWith('--dev'));
   if (!dev) continue;
-  const baseline = rows.find((r) => r.scenario === scenario && r.who.startsWith('baseline'));
-  for (const r of rows.filter((x) => x.scenario === scenario && x.who.includes('token') && !x.who.startsWith('--dev'))) {
+  const baseline = summary.find((r) => r.scenario === scenario && r.who.startsWith('baseline'));
+  for (const r of summary.filter((x) => x.scenario === scenario && x.who.includes('token') && !x.who.startsWith('--dev'))) {
     // the cost of enforcement: the same server and requests without a token (--dev, still audited)
     const vsDev = r.rps / dev.rps;
     console.log(`${scenario}: ${r.who} = ${(vsDev * 100).toFixed(0)}% of --dev without a token (enforcement only; both audited) ${verdict(vsDev >= 0.7)}`);

@@ -104,7 +104,7 @@ const POLICY_TYPES = new Set(['Consent', 'PractitionerRole', 'Practitioner', 'Or
  */
 export async function handle(req: FhirRequest, base: InteractionContext): Promise<FhirResponse> {
   if (req.interaction === 'batch') return batchOrTransaction(req, base);
-  const ctx: InteractionContext = { ...base, trail: new Trail() };
+  const ctx: InteractionContext = Object.assign({}, base, { trail: new Trail() }); // not a spread: cheaper on every request
   try {
     if (WRITES[req.interaction] || (req.interaction === 'operation' && req.method === 'POST')) {
       return await auditedWrite(req, ctx, (tx) => execute(req, ctx, tx));

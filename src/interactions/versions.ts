@@ -150,9 +150,11 @@ export function writeResponse(req: FhirRequest, v: StoredVersion, status: number
     case 'minimal':
       return res;
     case 'OperationOutcome':
-      return { ...res, body: outcome };
+      res.body = outcome;
+      return res;
     default:
-      return { ...res, body: v.json === null ? undefined : { raw: v.json } };
+      res.body = v.json === null ? undefined : { raw: v.json };
+      return res;
   }
 }
 

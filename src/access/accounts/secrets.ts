@@ -45,8 +45,12 @@ export function randomToken(bytes = 32): string {
 }
 
 /** A short id for users, clients and launches. */
+/** A random id (16 base64url characters) that never starts with '-' or '_': ids are typed on command lines (`meridian token --client ID`), where a leading '-' reads as an option. */
 export function randomId(): string {
-  return randomBytes(12).toString('base64url');
+  for (;;) {
+    const id = randomBytes(12).toString('base64url');
+    if (/^[A-Za-z0-9]/.test(id)) return id;
+  }
 }
 
 export function sha256(text: string): string {

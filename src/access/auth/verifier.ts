@@ -105,7 +105,7 @@ export class TokenVerifier {
   async authenticate(authorization: string | undefined, address?: string): Promise<AccessContext> {
     // the hot path: the header as it came, already verified (one map lookup)
     const hit = authorization === undefined ? undefined : this.cache.get(authorization);
-    if (hit !== undefined && hit.expires > this.o.now()) return address === undefined ? hit.context : { ...hit.context, address };
+    if (hit !== undefined && hit.expires > this.o.now()) return address === undefined ? hit.context : Object.assign({}, hit.context, { address });
     if (authorization === undefined || authorization === '') {
       throw unauthorized('This server needs an access token: send Authorization: Bearer <token> (see /fhir/.well-known/smart-configuration for how to get one)');
     }
@@ -118,7 +118,7 @@ export class TokenVerifier {
     const { claims: _claims, ...entry } = await this.check(m[1]);
     if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value as string);
     this.cache.set(authorization, entry);
-    return address === undefined ? entry.context : { ...entry.context, address };
+    return address === undefined ? entry.context : Object.assign({}, entry.context, { address });
   }
 
   /** Verifies a token without the cache (introspection); throws FhirError 'unauthorized' saying why it is not valid. */

@@ -1,7 +1,7 @@
 /** Users and clients in the store: passwords hashed with scrypt, what is validated, and the throttle on guessing. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { hashSecret, verifySecret, AccountError } from '../../../src/access/accounts/index.ts';
+import { hashSecret, verifySecret, AccountError, randomId } from '../../../src/access/accounts/index.ts';
 import { LoginThrottle, LOGIN_LIMITS } from '../../../src/access/auth/throttle.ts';
 import { forEachStore } from './helpers.ts';
 
@@ -20,6 +20,15 @@ describe('password hashing', () => {
     assert.equal(await verifySecret('correct horse battery stapl', h), false);
     assert.equal(await verifySecret('x', 'plain-text'), false);
     assert.equal(await verifySecret('x', 'scrypt$99999999999$8$1$aa$bb'), false);
+  });
+});
+
+describe('random ids', () => {
+  test('client and user ids never start with "-" or "_" (a command line would read "--client -x…" as an option)', () => {
+    // 1 in 32 base64url ids would; 2,000 draws find one with near certainty if the rule were broken
+    const ids = Array.from({ length: 2000 }, () => randomId());
+    for (const id of ids) assert.match(id, /^[A-Za-z0-9][A-Za-z0-9_-]{15}$/);
+    assert.equal(new Set(ids).size, ids.length);
   });
 });
 
