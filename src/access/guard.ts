@@ -243,7 +243,7 @@ export class Guard {
       if (refused.size) parts.push({ kind: 'patients', mode: 'outside', ids: [...refused] });
     }
     const hidden = policy.hiddenLabels(a.clearance);
-    if (hidden.length) parts.push({ kind: 'not', filter: { kind: 'index', table: 'idx_token', param: '_security', where: { op: 'in', column: 'code', values: hidden } } });
+    if (hidden.length) parts.push({ kind: 'not', filter: { kind: 'index', table: 'idx_token', param: '_security', where: { op: 'in', column: 'code', values: hidden }, rare: true } });
     return and(parts);
   }
 }

@@ -11,6 +11,7 @@
  *   both the value; a Range: its ends), so that one condition serves points and ranges and the
  *   lookup index serves it; rows written before hold the value's precision range and are reset.
  * - indexes the search mix needs (see bench/search.ts).
+ * Migration 6: the (rid) indexes of token, date and compartment rows extended to cover a parameter's values.
  */
 import type { Migration, SchemaDialect } from './schema.ts';
 
@@ -46,6 +47,22 @@ export function searchMigrations(d: SchemaDialect): Migration[] {
         `ALTER TABLE idx_quantity ADD COLUMN canonical_high ${d.double}`,
         // only plain parameters' rows: a composite's param (code-value-quantity$http://loinc.org|2339-0) already names so few rows
         `CREATE INDEX idx_quantity_canonical ON idx_quantity (resource_type, param, canonical_code, canonical_low, canonical_high) WHERE canonical_code IS NOT NULL AND param NOT LIKE '%$%'`,
+      ],
+    },
+    {
+      version: 6,
+      description: 'index rows looked up by resource and parameter from a covering index',
+      // a candidate's sort key (MAX(high) of its date rows), its patients and a label check read one
+      // parameter's rows of one resource: keyed by (rid) alone they meant visiting every row of the
+      // resource (an Observation has dozens of token rows); keyed by (rid, param, value) the probe
+      // is one covering index range. The rid prefix still serves dropping a resource's rows.
+      statements: [
+        `DROP INDEX idx_token_rid`,
+        `CREATE INDEX idx_token_rid ON idx_token (rid, param, code)`,
+        `DROP INDEX idx_date_rid`,
+        `CREATE INDEX idx_date_rid ON idx_date (rid, param, high)`,
+        `DROP INDEX idx_compartment_rid`,
+        `CREATE INDEX idx_compartment_rid ON idx_compartment (rid, param, compartment_id)`,
       ],
     },
   ];

@@ -9,6 +9,9 @@ import type { Cond, Filter, TextQuery } from './plan.ts';
 import { CondCompiler, type Params } from './conds.ts';
 import { nearSql } from './geo.ts';
 
+/** Beyond this many resource types a `rare` negation just probes each row (asking whether any matches would cost a lookup per type). */
+const MAX_LISTED_TYPES = 8;
+
 export interface Scope {
   alias: string;
   /** Resource types the rows of `alias` can have (undefined: any). */
@@ -84,8 +87,15 @@ export class FilterCompiler extends CondCompiler {
         if (drive && parts.length > 1 && parts.every((x) => x.startsWith(head) && x.endsWith(')'))) return `${head}${parts.map((x) => x.slice(head.length, -1)).join(' UNION ')})`;
         return `(${parts.join(' OR ')})`;
       }
-      case 'not':
-        return `NOT (${this.filter(f.filter, scope, p, false)})`;
+      case 'not': {
+        const probe = `NOT (${this.filter(f.filter, scope, p, false)})`;
+        const inner = f.filter;
+        if (inner.kind !== 'index' || !inner.rare || !scope.types || scope.types.length > MAX_LISTED_TYPES) return probe;
+        // asked once per query (an uncorrelated subquery) from the lookup index: when no resource of these types matches, no row is probed
+        const i = this.nextAlias('i');
+        const any = [this.typeCond(`${i}.resource_type`, scope.types, p), `${i}.param = ${p.add(inner.param)}`, this.cond(inner.where, i, p)];
+        return `(NOT EXISTS (SELECT 1 FROM ${inner.table} ${i} WHERE ${any.join(' AND ')}) OR ${probe})`;
+      }
       case 'resource':
         return this.cond(f.where, a, p);
       case 'index': {

@@ -27,8 +27,12 @@ export type Filter =
   | { readonly kind: 'and' | 'or'; readonly filters: readonly Filter[] }
   | { readonly kind: 'not'; readonly filter: Filter }
   | { readonly kind: 'true' | 'false' }
-  /** Some row of `table` for this resource and `param` satisfies `where`. */
-  | { readonly kind: 'index'; readonly table: IndexTable; readonly param: string; readonly where: Cond }
+  /**
+   * Some row of `table` for this resource and `param` satisfies `where`. `rare`: few resources
+   * match, often none (e.g. restricted security labels), so a `not` of it first asks once whether
+   * any resource of the searched types matches, and probes each candidate only when one does.
+   */
+  | { readonly kind: 'index'; readonly table: IndexTable; readonly param: string; readonly where: Cond; readonly rare?: boolean }
   /** A condition on the resource row itself (columns `id`, `last_updated`). */
   | { readonly kind: 'resource'; readonly where: Cond }
   /** A reference in `param` points to a current resource of one of `targets` that satisfies its filter. */
