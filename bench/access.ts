@@ -182,6 +182,8 @@ function baselineRoot(rev: string): string | undefined {
 }
 
 const only = values.only;
+// the load before this run starts (at the end, the average counts the run itself)
+const loadBefore = loadNote();
 const rounds = Number(values.rounds);
 const profileDir = values.profile ? mkdtempSync(join(tmpdir(), 'meridian-prof-access-')) : undefined;
 type Sample = { rps: number; p50: number; p99: number; bad: number; cpu?: number };
@@ -241,7 +243,7 @@ const summary = rows.map(({ who, scenario, samples }) => ({
   spread: samples.map((x) => int(x.rps)).join(' / '),
 }));
 
-console.log(`\nAccess control and audit cost — SQLite, ${patients} patients, ${connections} connections, ${rounds} round${rounds > 1 ? 's' : ''} of ${duration} s (medians; ${loadNote()})`);
+console.log(`\nAccess control and audit cost — SQLite, ${patients} patients, ${connections} connections, ${rounds} round${rounds > 1 ? 's' : ''} of ${duration} s (medians; before starting: ${loadBefore})`);
 console.log('scenario  caller                                              req/s    p50 ms  p99 ms  non-2xx  server CPU µs/req  req/s by round');
 for (const r of summary) console.log(`${r.scenario.padEnd(9)} ${r.who.padEnd(50)} ${int(r.rps).padStart(8)} ${String(r.p50).padStart(8)} ${String(r.p99).padStart(7)} ${String(r.bad).padStart(8)}  ${r.cpu === undefined ? '—' : r.cpu.toFixed(0).padStart(17)}  ${r.spread}`);
 for (const scenario of ['read', 'search'] as Scenario[]) {
