@@ -23,6 +23,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { spawnServer, type ChildServer } from './lib/child-server.ts';
+import { cpuSince, describeCpu, threadCpu, totalCpu } from './lib/threads.ts';
 import { printProfile, summarizeProfile } from './lib/profile.ts';
 import { int, loadNote, verdict } from './lib/stats.ts';
 
@@ -125,29 +126,6 @@ async function clinicianToken(root: string, store: string): Promise<string> {
 type Scenario = 'read' | 'search';
 const pick = <T>(list: T[]): T => list[Math.floor(Math.random() * list.length)];
 
-/** CPU time (user + system, all threads) a process has used, in µs, from /proc (Linux); undefined elsewhere. */
-function cpuMicros(pid: number | undefined): number | undefined {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return undefined;
-  }
-}
-
-function threadMicros(pid: number | undefined): Map<string, [string, number]> {
-  const out = new Map<string, [string, number]>();
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const f = stat.split(') ')[1].split(' ');
-      out.set(tid, [name, ((Number(f[11]) + Number(f[12])) * 1e6) / 100]);
-    }
-  } catch { /* not Linux */ }
-  return out;
-}
-
 async function load(base: string, scenario: Scenario, ids: string[], token: string | undefined, seconds: number, pid?: number) {
   const url = new URL(base);
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
@@ -155,14 +133,12 @@ async function load(base: string, scenario: Scenario, ids: string[], token: stri
     scenario === 'read'
       ? { method: 'GET', headers, setupRequest: (r) => ({ ...r, path: `${url.pathname}/Patient/${pick(ids)}` }) }
       : { method: 'GET', headers, setupRequest: (r) => ({ ...r, path: `${url.pathname}/Observation?subject=Patient/${pick(ids)}&_sort=-date&_count=5` }) };
-  const cpu0 = cpuMicros(pid);
-  const threads0 = threadMicros(pid);
+  const cpu0 = threadCpu(pid);
   const r = await autocannon({ url: url.origin, connections, duration: seconds, requests: [request] });
-  const cpu1 = cpuMicros(pid);
-  const threads1 = threadMicros(pid);
-  if (process.env.BENCH_THREADS) for (const [tid, [name, us]] of threads1) { const d = us - (threads0.get(tid)?.[1] ?? 0); if (d > 0) console.log(`    thread ${tid} ${name}: ${(d / r.requests.total).toFixed(1)} µs/req`); }
+  const spent = cpuSince(cpu0, threadCpu(pid));
+  if (process.env.BENCH_THREADS && spent.size) console.error(`    server CPU per request: ${describeCpu(spent, r.requests.total, r.duration || seconds)}`);
   // the server's CPU per request (every thread: HTTP, access, audit writer): robust to the load generator sharing the cores
-  const cpu = cpu0 === undefined || cpu1 === undefined ? undefined : (cpu1 - cpu0) / r.requests.total;
+  const cpu = spent.size ? (totalCpu(spent) * 1000) / r.requests.total : undefined;
   return { rps: r.requests.total / (r.duration || seconds), p50: r.latency.p50, p99: r.latency.p99, bad: r.non2xx + r.errors + r.timeouts, cpu };
 }
 

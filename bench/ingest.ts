@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { onEachStore, parseStores, type StoreName } from './lib/stores.ts';
+import { cpuSince, describeCpu, threadCpu, totalCpu } from './lib/threads.ts';
 import { spawnServer } from './lib/child-server.ts';
 import { int, loadNote, ms, percentile, verdict } from './lib/stats.ts';
 import { printProfile, summarizeProfile } from './lib/profile.ts';
@@ -71,34 +72,6 @@ interface Result {
   profileDir?: string;
 }
 
-/** CPU milliseconds of each thread of a process, by thread name and id, from /proc. */
-function threadCpu(pid: number): Map<string, number> {
-  const out = new Map<string, number>();
-  let tids: string[];
-  try {
-    tids = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return out;
-  }
-  for (const tid of tids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ticks = Number(f[11]) + Number(f[12]); // utime + stime, in clock ticks (100 per second)
-      out.set(tid === String(pid) ? 'main' : `${name} ${tid}`, ticks * 10);
-    } catch {
-      // the thread ended
-    }
-  }
-  return out;
-}
-
-function cpuSince(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const [k, v] of after) out.set(k, v - (before.get(k) ?? 0));
-  return out;
-}
 
 async function run(store: StoreName, spec: string): Promise<Result> {
   // the real `meridian serve` in its own process, so that the load generator does not share its event loop
@@ -165,15 +138,8 @@ for (const r of results) {
 for (const r of results) {
   if (!r.cpu.size || !r.resources) continue;
   // the busiest threads by name (the main thread, the SQLite writer), the rest (GC helpers, libuv) together
-  const threads = [...r.cpu].filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
-  const total = threads.reduce((n, [, v]) => n + v, 0);
-  const top = threads.slice(0, 2);
-  const rest = threads.slice(2).reduce((n, [, v]) => n + v, 0);
-  const us = (v: number) => `${((v * 1000) / r.resources).toFixed(1)} µs`;
-  const busy = (v: number) => `${Math.round(v / 10 / r.seconds)}% busy`;
-  console.log(
-    `\n${r.store}: server CPU per resource ${us(total)}: ${top.map(([name, v]) => `${name} ${us(v)} (${busy(v)})`).join(', ')}, other threads ${us(rest)} (${busy(rest)})`,
-  );
+  const total = totalCpu(r.cpu);
+  console.log(`\n${r.store}: server CPU per resource ${((total * 1000) / r.resources).toFixed(1)} µs: ${describeCpu(r.cpu, r.resources, r.seconds)}`);
 }
 for (const r of results) {
   if (!r.profileDir) continue;

@@ -28,6 +28,8 @@ import pg from 'pg';
 import { openStore } from '../src/storage/open.ts';
 import { onEachStore, parseStores, type StoreName } from './lib/stores.ts';
 import { spawnServer } from './lib/child-server.ts';
+import { printProfile, summarizeProfile } from './lib/profile.ts';
+import { cpuSince, describeCpu, threadCpu, totalCpu } from './lib/threads.ts';
 import { int, loadNote, ms, percentile } from './lib/stats.ts';
 
 const HELP = `Usage: npm run bench:search -- [options]
@@ -39,12 +41,14 @@ const HELP = `Usage: npm run bench:search -- [options]
   --clients N      concurrent clients for the mix (default 8)
   --seconds N      how long the mix runs (default 10)
   --keep           keep the loaded stores (${tmpdir()}/meridian-bench-search.db, database meridian_bench_search) and reuse them next time
-  --explain        print each query's SQL and the database's plan for it`;
+  --explain        print each query's SQL and the database's plan for it
+  --mix-only       skip the one-query-at-a-time latencies: only the mix (with --keep, to compare two versions quickly)
+  --profile        write a CPU profile of the server during the mix and summarise its main thread`;
 
 const { values } = parseArgs({
   options: {
     patients: { type: 'string' }, synthea: { type: 'string' }, stores: { type: 'string' }, requests: { type: 'string' },
-    clients: { type: 'string' }, seconds: { type: 'string' }, keep: { type: 'boolean' }, explain: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    clients: { type: 'string' }, seconds: { type: 'string' }, keep: { type: 'boolean' }, explain: { type: 'boolean' }, 'mix-only': { type: 'boolean' }, profile: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
   },
 });
 if (values.help) {
@@ -198,7 +202,8 @@ async function countResources(spec: string): Promise<number> {
 
 async function run(store: StoreName, spec: string, bodies: () => Buffer[]): Promise<void> {
   const present = await countResources(spec);
-  let server = await spawnServer(spec);
+  const profileDir = values.profile ? mkdtempSync(join(tmpdir(), `meridian-prof-search-${store}-`)) : undefined;
+  let server = await spawnServer(spec, { profileDir });
   try {
     if (present === 0) {
       const t0 = performance.now();
@@ -211,19 +216,20 @@ async function run(store: StoreName, spec: string, bodies: () => Buffer[]): Prom
       const opened = await openStore(spec);
       await opened.optimize();
       await opened.close();
-      server = await spawnServer(spec);
+      server = await spawnServer(spec, { profileDir });
     } else console.log(`\n${store}: reusing ${int(present)} resources already loaded (--keep)`);
     const { all, nhs } = await samples(server.base);
     let n = 0;
     const pick = () => all[n++ % all.length];
     const pickNhs = () => nhs[n++ % nhs.length];
-    console.log(`${'query'.padEnd(46)} ${'p50'.padStart(9)} ${'p95'.padStart(9)} ${'p99'.padStart(9)}  results  target`);
+    if (!values['mix-only']) console.log(`${'query'.padEnd(46)} ${'p50'.padStart(9)} ${'p95'.padStart(9)} ${'p99'.padStart(9)}  results  CPU/req  target`);
     const missed: string[] = [];
-    for (const q of [...MIX, ...EXTRA]) {
+    for (const q of values['mix-only'] ? [] : [...MIX, ...EXTRA]) {
       if (q === EXTRA[0]) console.log('  (not in the mix)');
       const times: number[] = [];
       let matched = 0;
       for (let i = 0; i < 20; i++) await get(server.base, q.url(pick(), pickNhs()));
+      const before = threadCpu(server.child.pid);
       for (let i = 0; i < requests; i++) {
         const url = q.url(pick(), pickNhs());
         const t = performance.now();
@@ -231,11 +237,13 @@ async function run(store: StoreName, spec: string, bodies: () => Buffer[]): Prom
         times.push(performance.now() - t);
         matched += b.entry?.length ?? 0;
       }
+      const cpu = totalCpu(cpuSince(before, threadCpu(server.child.pid)));
       const p50 = percentile(times, 50);
       const met = q.target === undefined || p50 < q.target;
       if (!met) missed.push(q.name);
       const target = q.target === undefined ? '' : `p50 < ${q.target} ms: ${met ? 'met' : 'MISSED'}`;
-      console.log(`${q.name.padEnd(46)} ${ms(p50).padStart(9)} ${ms(percentile(times, 95)).padStart(9)} ${ms(percentile(times, 99)).padStart(9)} ${String(Math.round(matched / requests)).padStart(8)}  ${target}`);
+      const cpuMs = cpu ? `${(cpu / requests).toFixed(2)} ms` : '—';
+      console.log(`${q.name.padEnd(46)} ${ms(p50).padStart(9)} ${ms(percentile(times, 95)).padStart(9)} ${ms(percentile(times, 99)).padStart(9)} ${String(Math.round(matched / requests)).padStart(8)} ${cpuMs.padStart(9)}  ${target}`);
       if (values.explain) {
         const outcome = await get(server.base, `${q.url(pick(), pickNhs())}&_explain=true`);
         for (const issue of outcome.issue ?? []) console.log(`      ${String(issue.diagnostics).replace(/\n/g, '\n      ')}`);
@@ -251,13 +259,22 @@ async function run(store: StoreName, spec: string, bodies: () => Buffer[]): Prom
       }
     };
     const started = performance.now();
+    const cpu0 = threadCpu(server.child.pid);
     await Promise.all(Array.from({ length: clients }, client)).finally(lean.close);
-    const rate = done / ((performance.now() - started) / 1000);
+    const elapsed = (performance.now() - started) / 1000;
+    const rate = done / elapsed;
+    const spent = cpuSince(cpu0, threadCpu(server.child.pid));
     const verdict = store === 'sqlite' ? ` (target ≥ 2,000: ${rate >= 2000 ? 'met' : 'MISSED'})` : '';
     console.log(`mix of ${MIX.length} queries, ${clients} concurrent clients, ${seconds} s: ${int(rate)} requests/s${verdict}`);
+    if (spent.size) console.log(`  server CPU per request ${((totalCpu(spent) * 1000) / done).toFixed(0)} µs: ${describeCpu(spent, done, elapsed)}`);
     console.log(`${store} summary: ${int(rate)} requests/s; latency targets ${missed.length ? `missed: ${missed.join('; ')}` : 'all met'}; ${loadNote()}`);
   } finally {
     await server.stop();
+  }
+  if (profileDir) {
+    const file = readdirSync(profileDir).find((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f)); // the main thread's (thread id 0)
+    if (file) printProfile(`server main thread during the mix (last ${seconds} s)`, summarizeProfile(join(profileDir, file), { lastSeconds: seconds }));
+    console.log(`profile kept in ${profileDir}`);
   }
 }
 
