@@ -5,13 +5,19 @@ import type { FhirRequest, FhirResponse, InteractionContext, Resource } from './
 
 export const SOFTWARE = { name: 'Meridian', version: '0.1.0' };
 
-const cache = new WeakMap<InteractionContext, Map<string, string>>();
+/**
+ * Rendered statements by FHIR base URL, per search engine (one per server: each request has its own
+ * context object), made again when the search parameters in force change. Building one lists every
+ * parameter of 146 types: about 10 ms, which clients polling /metadata would pay each time.
+ */
+const cache = new WeakMap<object, { generation: number | undefined; byBase: Map<string, string> }>();
 
 export async function capabilities(req: FhirRequest, ctx: InteractionContext): Promise<FhirResponse> {
-  let byBase = cache.get(ctx);
-  if (!byBase) cache.set(ctx, (byBase = new Map()));
-  let text = byBase.get(req.baseUrl);
-  if (!text) byBase.set(req.baseUrl, (text = JSON.stringify(capabilityStatement(req.baseUrl, ctx))));
+  const generation = ctx.search.generation?.();
+  let entry = cache.get(ctx.search);
+  if (!entry || entry.generation !== generation) cache.set(ctx.search, (entry = { generation, byBase: new Map() }));
+  let text = entry.byBase.get(req.baseUrl);
+  if (!text) entry.byBase.set(req.baseUrl, (text = JSON.stringify(capabilityStatement(req.baseUrl, ctx))));
   return { status: 200, body: { raw: text } };
 }
 

@@ -69,6 +69,8 @@ export interface SearchEngine {
   matchIds(db: StoreReader, resourceType: string, params: [string, string][], limit: number): Promise<string[]>;
   search?(request: FhirRequest, ctx: InteractionContext, db: StoreReader): Promise<FhirResponse>;
   readonly supportedParameters?: (resourceType: string) => { name: string; type: string; definition?: string; documentation?: string }[];
+  /** Changes whenever the search parameters in force change (a custom SearchParameter stored or removed). */
+  readonly generation?: () => number;
   /** Resource types whose stored instances change how search works (SearchParameter, ValueSet, CodeSystem). */
   readonly definitionTypes?: ReadonlySet<string>;
   /** Reloads the stored definitions; run after a write of one of `definitionTypes` has committed, and at start-up. */

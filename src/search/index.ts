@@ -68,6 +68,7 @@ export function createSearchEngine(defs: Definitions, dialect: 'sqlite' | 'postg
       return rows.map((r) => String(r.id));
     },
     search: (req, ctx, db) => search(req, ctx, db, env),
+    generation: () => registry.generation,
     supportedParameters(resourceType) {
       if (supportedGeneration !== registry.generation) (supported.clear(), (supportedGeneration = registry.generation));
       let list = supported.get(resourceType);

@@ -32,3 +32,29 @@ forEachStore((_store, client) => {
     assert.ok(patient.operation.some((o: any) => o.name === 'access-log') && patient.operation.some((o: any) => o.name === 'break-glass'));
   });
 });
+
+forEachStore((_store, client) => {
+  test('metadata is built once and served again until the search parameters change', async () => {
+    const first = await client().get('metadata');
+    await new Promise((r) => setTimeout(r, 5));
+    const again = await client().get('metadata');
+    // the same statement, not one built again (its date would be later)
+    assert.equal(again.text, first.text);
+    const sp = {
+      resourceType: 'SearchParameter',
+      url: 'http://example.org/fhir/SearchParameter/capability-test',
+      name: 'CapabilityTest',
+      status: 'active',
+      description: 'A parameter stored to change the CapabilityStatement',
+      code: 'capability-test',
+      base: ['Patient'],
+      type: 'token',
+      expression: 'Patient.gender',
+    };
+    assert.equal((await client().post('SearchParameter', sp)).status, 201);
+    const after = (await client().get('metadata')).body;
+    const patient = after.rest[0].resource.find((r: any) => r.type === 'Patient');
+    assert.ok(patient.searchParam.some((p: any) => p.name === 'capability-test'), 'the new parameter is announced');
+    assert.ok(!first.body.rest[0].resource.find((r: any) => r.type === 'Patient').searchParam.some((p: any) => p.name === 'capability-test'));
+  });
+});
