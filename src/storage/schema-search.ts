@@ -12,6 +12,7 @@
  *   lookup index serves it; rows written before hold the value's precision range and are reset.
  * - indexes the search mix needs (see bench/search.ts).
  * Migration 6: the (rid) indexes of token, date and compartment rows extended to cover a parameter's values.
+ * Migration 7: the lookup indexes of token, string, reference, date and compartment rows hold the rid too.
  */
 import type { Migration, SchemaDialect } from './schema.ts';
 
@@ -63,6 +64,30 @@ export function searchMigrations(d: SchemaDialect): Migration[] {
         `CREATE INDEX idx_date_rid ON idx_date (rid, param, high)`,
         `DROP INDEX idx_compartment_rid`,
         `CREATE INDEX idx_compartment_rid ON idx_compartment (rid, param, compartment_id)`,
+      ],
+    },
+    {
+      version: 7,
+      description: 'lookup indexes that also hold the resource (rid): a criterion lists its matches from the index alone',
+      // `rid IN (SELECT rid FROM idx_… WHERE resource_type = ? AND param = ? AND value …)` read each
+      // matching entry's table row only to learn its rid; with rid in the index it is never read.
+      // Measured on the 250k-resource bench store (SQLite, SQL alone): two-level chain 0.86 → 0.43 ms,
+      // _has 2.39 → 1.02 ms, _revinclude 0.21 → 0.14 ms; building the four indexes took 15 s there.
+      statements: [
+        `DROP INDEX idx_token_lookup`,
+        `CREATE INDEX idx_token_lookup ON idx_token (resource_type, param, code, system, rid)`,
+        `DROP INDEX idx_string_lookup`,
+        `CREATE INDEX idx_string_lookup ON idx_string (resource_type, param, value, rid)`,
+        `DROP INDEX idx_reference_lookup`,
+        `CREATE INDEX idx_reference_lookup ON idx_reference (resource_type, param, target_id, target_type, rid)`,
+        `DROP INDEX idx_date_lookup`,
+        `CREATE INDEX idx_date_lookup ON idx_date (resource_type, param, low, high, rid)`,
+        `DROP INDEX idx_compartment_lookup`,
+        `CREATE INDEX idx_compartment_lookup ON idx_compartment (resource_type, param, compartment_id, rid)`,
+        // the planner's statistics for the new indexes (nothing is written for empty tables). Whole, not
+        // sampled: SQLite's analysis_limit = 1000 left idx_date_lookup's at 501 rows per parameter for
+        // 21,271, and a week's date range went from 4 to 15 ms. ANALYZE of the whole bench store: 3.4 s.
+        ...['idx_token', 'idx_string', 'idx_reference', 'idx_date', 'idx_compartment'].map((t) => `ANALYZE ${t}`),
       ],
     },
   ];
