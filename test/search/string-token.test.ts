@@ -11,6 +11,8 @@ forEachStore((_store, client) => {
       { resourceType: 'Patient', id: 'zoe', name: [{ family: 'Ärnold', given: ['Zoë', 'Ann'] }], gender: 'female', active: true, identifier: [{ system: NHS, value: '9000000009' }], address: [{ city: 'Leeds', postalCode: 'LS1 4AP' }], telecom: [{ system: 'email', value: 'zoe@example.org' }] },
       { resourceType: 'Patient', id: 'arnie', name: [{ family: 'Arnott', given: ['Arnie'] }], gender: 'male', active: false, identifier: [{ system: NHS, value: '9000000017' }, { system: 'urn:local', value: 'a,b|c' }] },
       { resourceType: 'Patient', id: 'nameless', gender: 'unknown', identifier: [{ type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'MR' }] }, system: 'urn:mrn', value: 'MRN-1' }] },
+      { resourceType: 'Practitioner', id: 'obrien', name: [{ family: "O'Brien_%", given: ['Niamh'] }] },
+      { resourceType: 'Practitioner', id: 'obrienx', name: [{ family: "O'Brienx", given: ['Aoife'] }] },
       { resourceType: 'Observation', id: 'bp', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '85354-9', display: 'Blood pressure panel' }], text: 'Blood pressure' } },
       { resourceType: 'Observation', id: 'hr', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '8867-4', display: 'Heart rate' }] } },
       { resourceType: 'Observation', id: 'local', status: 'preliminary', code: { coding: [{ code: '8867-4' }] } },
@@ -22,6 +24,12 @@ forEachStore((_store, client) => {
       assert.deepEqual(await ids(client(), 'Patient?name=arn'), ['arnie', 'zoe']);
       assert.deepEqual(await ids(client(), 'Patient?name=ZOE'), ['zoe']);
       assert.deepEqual(await ids(client(), 'Patient?family=arnot'), ['arnie']);
+    });
+    it('read _ and % in a prefix literally (no wildcards), and match a whole value as its own prefix', async () => {
+      assert.deepEqual(await ids(client(), `Practitioner?family=${encodeURIComponent("o'brien_")}`), ['obrien']);
+      assert.deepEqual(await ids(client(), `Practitioner?family=${encodeURIComponent("o'brien_%")}`), ['obrien']);
+      assert.deepEqual(await ids(client(), `Practitioner?family=${encodeURIComponent("o'brien")}&_sort=_id`), ['obrien', 'obrienx']);
+      assert.deepEqual(await ids(client(), `Practitioner?family=${encodeURIComponent("o'brien%")}`), []);
     });
     it('do not match a value in the middle of a name without :contains', async () => {
       assert.deepEqual(await ids(client(), 'Patient?name=nott'), []);
