@@ -73,7 +73,7 @@ export function searchMigrations(d: SchemaDialect): Migration[] {
       // `rid IN (SELECT rid FROM idx_… WHERE resource_type = ? AND param = ? AND value …)` read each
       // matching entry's table row only to learn its rid; with rid in the index it is never read.
       // Measured on the 250k-resource bench store (SQLite, SQL alone): two-level chain 0.86 → 0.43 ms,
-      // _has 2.39 → 1.02 ms, _revinclude 0.21 → 0.14 ms; building the four indexes took 15 s there.
+      // _has 2.39 → 1.02 ms, _revinclude 0.21 → 0.14 ms; building the indexes took about 15 s there.
       statements: [
         `DROP INDEX idx_token_lookup`,
         `CREATE INDEX idx_token_lookup ON idx_token (resource_type, param, code, system, rid)`,

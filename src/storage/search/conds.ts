@@ -59,6 +59,14 @@ export class CondCompiler {
     return `${col} LIKE ${p.add(this.likeLiteral(value) + '%')} ESCAPE '\\'`;
   }
 
+  /**
+   * A prefix match as a range of binary (byte-wise) order, which a lookup index serves:
+   * `value` ≤ col < `value` + the last code point. `ge`/`lt` are the dialect's byte-wise operators.
+   */
+  protected prefixRange(col: string, value: string, p: Params, ge: string, lt: string): string {
+    return `(${col} ${ge} ${p.add(value)} AND ${col} ${lt} ${p.add(value + '\u{10FFFF}')})`;
+  }
+
   protected contains(col: string, value: string, p: Params): string {
     return `${col} LIKE ${p.add('%' + this.likeLiteral(value) + '%')} ESCAPE '\\'`;
   }

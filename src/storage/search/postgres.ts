@@ -7,10 +7,8 @@
 import { SqlCompiler } from './compiler.ts';
 import type { Params } from './conds.ts';
 
-const MAX_CHAR = '\u{10FFFF}';
-
 export class PostgresCompiler extends SqlCompiler {
   protected override startsWith(col: string, value: string, p: Params): string {
-    return `(${col} ~>=~ ${p.add(value)} AND ${col} ~<~ ${p.add(value + MAX_CHAR)})`;
+    return this.prefixRange(col, value, p, '~>=~', '~<~');
   }
 }

@@ -4,15 +4,13 @@ import type { Params } from './conds.ts';
 import type { CompiledQuery } from '../types.ts';
 import type { Filter, TextQuery } from './plan.ts';
 
-const MAX_CHAR = '\u{10FFFF}';
-
 export class SqliteCompiler extends SqlCompiler {
   protected override placeholder(): string {
     return '?';
   }
 
   protected override startsWith(col: string, value: string, p: Params): string {
-    return `(${col} >= ${p.add(value)} AND ${col} < ${p.add(value + MAX_CHAR)})`;
+    return this.prefixRange(col, value, p, '>=', '<'); // SQLite's default collation is binary
   }
 
   protected override inList(col: string, values: readonly string[], p: Params): string {
