@@ -13,12 +13,11 @@
 import { AuditSql } from './compiler.ts';
 import type { CompiledQuery } from '../types.ts';
 import type { AuditRow } from './types.ts';
+import { batches, valueTuples } from '../multi-row.ts';
 
 const EVENT_COLUMNS = ['recorded', 'type', 'subtype', 'action', 'outcome', 'agent', 'user_name', 'client_id', 'organization', 'purpose', 'break_glass', 'detail'];
 /** Most rows one statement inserts; statements take 1, 2, 4 … MAX rows. */
 const MAX = 256;
-
-const tuples = (rows: number, width: number) => Array(rows).fill(`(${Array(width).fill('?').join(', ')})`).join(', ');
 
 /** Statement texts by row count, made on first use. */
 function texts(render: (rows: number) => string): (rows: number) => string {
@@ -30,20 +29,17 @@ function texts(render: (rows: number) => string): (rows: number) => string {
   };
 }
 
-const insertEvents = texts((n) => `INSERT INTO audit_event (${EVENT_COLUMNS.join(', ')}) VALUES ${tuples(n, EVENT_COLUMNS.length)}`);
+const insertEvents = texts((n) => `INSERT INTO audit_event (${EVENT_COLUMNS.join(', ')}) VALUES ${valueTuples(n, EVENT_COLUMNS.length)}`);
 const insertReferences = texts(
   (n) =>
     `INSERT INTO audit_entity (reference, recorded, seq) SELECT v.column1, v.column2, m.last - v.column3 ` +
-    `FROM (VALUES ${tuples(n, 3)}) v, (SELECT MAX(seq) AS last FROM audit_event) m`,
+    `FROM (VALUES ${valueTuples(n, 3)}) v, (SELECT MAX(seq) AS last FROM audit_event) m`,
 );
 
 /** Statements inserting `values` (`width` to a row, in row order), each the largest power of two of rows left, up to MAX. */
 function chunked(insert: (rows: number) => string, values: readonly unknown[], width: number, out: CompiledQuery[]): void {
-  const rows = values.length / width;
   let at = 0;
-  while (at < rows) {
-    let n = MAX;
-    while (n > rows - at) n >>= 1;
+  for (const n of batches(values.length / width, MAX)) {
     out.push({ text: insert(n), params: values.slice(at * width, (at + n) * width) });
     at += n;
   }

@@ -26,6 +26,7 @@ import { endianness } from 'node:os';
 import { parentPort, Worker, workerData } from 'node:worker_threads';
 import { INDEX_TABLES } from '../schema.ts';
 import { INDEX_LAYOUT } from '../index-rows.ts';
+import { batches, valueTuples } from '../multi-row.ts';
 import { configure, PRAGMAS, statementCache } from './configure.ts';
 import type { FlatIndexRows, WriterOp, WriterRequest, WriterResponse } from './writer-protocol.ts';
 
@@ -72,10 +73,9 @@ export function createWriter(db: Database.Database, respond: (res: WriterRespons
   function insertStatement(p: Pending, rows: number): Database.Statement {
     let s = p.inserts.get(rows);
     if (!s) {
-      const row = `(${p.columns.map(() => '?').join(', ')})`;
       // OR FAIL: a failing row fails the statement without undoing the rows before it, so SQLite keeps no statement
       // journal for it (inside a savepoint that journal made these inserts twice as costly); the transaction is undone anyway
-      s = db.prepare(`INSERT OR FAIL INTO ${p.table} (${p.columns.join(', ')}) VALUES ${new Array(rows).fill(row).join(', ')}`);
+      s = db.prepare(`INSERT OR FAIL INTO ${p.table} (${p.columns.join(', ')}) VALUES ${valueTuples(rows, p.width)}`);
       p.inserts.set(rows, s);
     }
     return s;
@@ -89,8 +89,9 @@ export function createWriter(db: Database.Database, respond: (res: WriterRespons
       p.values = [];
       p.rows = 0;
       let i = 0;
-      for (let k = CHUNK; k >= 1; k >>= 1) {
-        for (; rows - i >= k; i += k) insertStatement(p, k).run(k === rows ? values : values.slice(i * width, (i + k) * width));
+      for (const k of batches(rows, CHUNK)) {
+        insertStatement(p, k).run(k === rows ? values : values.slice(i * width, (i + k) * width));
+        i += k;
       }
     }
     waitingRids.clear();
