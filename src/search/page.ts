@@ -9,9 +9,7 @@
  * spread over most patients, and hundreds of ms for a rare or a concentrated one.
  *
  * Which way wins depends on the data, so it is asked: a small query counts the `_has` target's
- * driving index rows and the candidates (each up to a cap). Few driving rows, or so many
- * candidates that putting them in rid order costs much (34,000 Encounters: ~14 ms): the index
- * drives.
+ * driving index rows and the candidates (each up to a cap). Few driving rows: the index drives.
  * Many: the first candidates are probed (phase 1: as many as the index rows would cost to follow,
  * at most two pages' worth), and if the page is not full by then, what phase 1 found tells how
  * many more probes the rest would take, and the cheaper way finds the rest (phase 2). Either way
@@ -31,13 +29,14 @@ export interface PageTuning {
   /** Index rows are counted up to this many per row of the page (more tells nothing new and costs time). */
   cap: number;
   /**
-   * Putting the candidates in rid order costs about this much per candidate (in driving index rows:
-   * ~0.4 µs), for every query that reads them; it may take at most a quarter of what the index rows cost.
+   * Reading a candidate (its rid and id, in rid order from the resources_type_rid index) costs about
+   * this much (in driving index rows: ~0.5 µs). Phase 1 reads only the candidates it probes; phase 2
+   * by candidates reads all the rest.
    */
   candidateCost: number;
 }
 
-export const TUNING: PageTuning = { probeCost: 50, candidateCost: 0.1, rowsPerMatch: 40, phaseOne: 2, cap: 100 };
+export const TUNING: PageTuning = { probeCost: 50, candidateCost: 0.15, rowsPerMatch: 40, phaseOne: 2, cap: 100 };
 
 type Rows = Record<string, unknown>[];
 
@@ -88,7 +87,7 @@ export async function choosePage(db: StoreReader, compiler: SqlCompiler, plan: S
   const row = estimates ? await estimates.ask(db, estimate) : (await db.select(estimate))[0];
   const drivingRows = Number(row?.n_in ?? 0);
   const candidates = Number(row?.n_out ?? 0);
-  if (drivingRows < many || 4 * candidates * tuning.candidateCost >= drivingRows) return { plan };
+  if (drivingRows < many) return { plan };
   // phase 1: as many candidates as following the index rows would cost, up to `phaseOne` pages' worth
   const first = Math.max(1, Math.min(Math.round(tuning.phaseOne * plan.limit), Math.round(drivingRows / tuning.probeCost)));
   return { plan: { ...plan, candidates: { first } }, counted: { drivingRows, candidates } };

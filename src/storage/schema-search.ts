@@ -101,5 +101,17 @@ export function searchMigrations(d: SchemaDialect): Migration[] {
           ? [`DROP INDEX idx_string_lookup`, `CREATE INDEX idx_string_lookup ON idx_string (resource_type, param, value text_pattern_ops, rid)`, `ANALYZE idx_string`]
           : [],
     },
+    {
+      version: 9,
+      description: 'resources of a type in rid order, from an index',
+      // a search with no selective criterion pages through its type in rid order (`GET Observation`,
+      // and a `_has` page found by probing its candidates); the (resource_type, id) and
+      // (resource_type, last_updated) indexes hold the type's rows in another order, so every row of
+      // the type was read and sorted for each page: `Observation?_count=10` took 115 ms on the 250k
+      // bench store (113,000 Observations), and 0.5 ms with this index. It holds the id as well, which
+      // a `_has` probe looks up: 34,000 Encounters' (rid, id) in rid order took 90 ms reading the rows,
+      // 17 ms from the index alone
+      statements: [`CREATE INDEX resources_type_rid ON resources (resource_type, rid, id)`, `ANALYZE resources`],
+    },
   ];
 }
