@@ -105,8 +105,24 @@ export async function selectPage(db: StoreReader, compiler: SqlCompiler, plan: S
   // the page is not full after the first candidates: the rest lies beyond the last of them, if there are more
   if (Number(first[0].c_count) < probed) return first;
   const missing = plan.limit - first.length;
-  const probes = (missing * probed) / first.length;
   const rest: SearchPlan = { ...plan, limit: missing, after: { values: [], rid: Number(first[0].c_last), backwards: false } };
-  const next = probes * tuning.probeCost + counted.candidates * tuning.candidateCost < counted.drivingRows ? { ...rest, candidates: {} } : rest;
-  return [...first, ...(await db.select(compiler.select(next, opts)))];
+  const way = phaseTwo({ ...counted, probed, found: first.length, missing }, tuning, compiler.probesStopAtLimit);
+  return [...first, ...(await db.select(compiler.select(way === 'candidates' ? { ...rest, candidates: {} } : rest, opts)))];
+}
+
+/**
+ * How phase 2 finds the `missing` rows after phase 1 `found` some among the first `probed`
+ * candidates: by probing the rest of the candidates, or by following the driving index rows,
+ * whichever costs fewer index rows' worth. Where probing stops at the limit (SQLite), it takes as
+ * many probes as phase 1's rate of matches says; elsewhere (PostgreSQL), one probe per remaining
+ * candidate: 170–250 ms for the 1,570 Patients left on the bench store, against 30 ms by the index.
+ */
+export function phaseTwo(
+  at: { drivingRows: number; candidates: number; probed: number; found: number; missing: number },
+  tuning: PageTuning,
+  probesStopAtLimit: boolean,
+): 'candidates' | 'index' {
+  const remaining = Math.max(0, at.candidates - at.probed);
+  const probes = probesStopAtLimit ? Math.min(remaining, (at.missing * at.probed) / at.found) : remaining;
+  return probes * tuning.probeCost + remaining * tuning.candidateCost < at.drivingRows ? 'candidates' : 'index';
 }

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { openStore } from '../../src/storage/open.ts';
 import type { IndexRows, ResourceStore } from '../../src/storage/types.ts';
 import { and, compilerFor, type Filter, type SearchPlan, type SqlCompiler } from '../../src/storage/search/index.ts';
-import { choosePage, EstimateCache, selectPage, TUNING } from '../../src/search/page.ts';
+import { choosePage, EstimateCache, phaseTwo, selectPage, TUNING } from '../../src/search/page.ts';
 import { testStores } from '../helpers/stores.ts';
 
 const PATIENTS = 40;
@@ -35,6 +35,22 @@ const FILTERS: Record<string, Filter> = {
   'confined outside': and([has(and([code('c'), outside([pid(0), pid(4)])])), outside([pid(0), pid(4)]), within(Array.from({ length: 30 }, (_, n) => pid(n)))]),
   nested: has(and([code('c'), reported])),
 };
+
+describe('_has phase 2: probing the rest of the candidates or following the index', () => {
+  // phase 1 found 10 matches among 100 candidates; 40 are missing; 1,600 candidates in all, 5,000 driving index rows
+  const at = { drivingRows: 5000, candidates: 1600, probed: 100, found: 10, missing: 40 };
+  const tuning = { ...TUNING, probeCost: 10, candidateCost: 0.1 };
+  it('where probing stops at the limit (SQLite), weighs the probes the page still needs: 400 × 10 + 1,500 × 0.1 < 5,000', () => {
+    assert.equal(phaseTwo(at, tuning, true), 'candidates');
+  });
+  it('where every remaining candidate is probed (PostgreSQL), weighs them all: 1,500 × 10 > 5,000', () => {
+    assert.equal(phaseTwo(at, tuning, false), 'index');
+    assert.equal(phaseTwo({ ...at, candidates: 450 }, tuning, false), 'candidates');
+  });
+  it('never counts more probes than candidates remain', () => {
+    assert.equal(phaseTwo({ ...at, found: 1, candidates: 300 }, tuning, true), 'candidates');
+  });
+});
 
 for (const t of testStores()) {
   describe(`_has pages by candidates on ${t.name}`, () => {

@@ -30,6 +30,13 @@ export interface RowOptions {
 }
 
 export class SqlCompiler extends FilterCompiler {
+  /**
+   * Whether a page by candidates (candidatePage) stops probing once the page is full. SQLite keeps
+   * the CTE's rid order and stops at the limit; PostgreSQL probes every candidate and sorts the
+   * matches, so a page by candidates costs it a probe of each one (search/page.ts weighs that).
+   */
+  readonly probesStopAtLimit: boolean = false;
+
   protected sortExpr(s: SortBy, p: Params): string {
     const k = s.key;
     if (k.kind === 'column') return this.column('r', k.column);

@@ -5,6 +5,8 @@ import type { CompiledQuery } from '../types.ts';
 import type { Filter, TextQuery } from './plan.ts';
 
 export class SqliteCompiler extends SqlCompiler {
+  override readonly probesStopAtLimit = true;
+
   protected override placeholder(): string {
     return '?';
   }
