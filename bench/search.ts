@@ -13,6 +13,10 @@
  *   npm run bench:search -- --patients 3000 --synthea 0    # synthetic patients only (~190k resources)
  *   npm run bench:search -- --explain                      # and print each query's SQL plan
  *
+ * After the first store's mix, the same client runs against a server that only replays some of the
+ * mix's responses (bench/lib/replay-server.mjs): the transport floor, the most any server could
+ * reach on this machine with responses of those sizes, to read the mix's figure against.
+ *
  * Targets (search issue, 2-core machine, ≥ 200k resources): selective token p50 < 5 ms;
  * Observation?patient&_sort=-date&_count=50 p50 < 10 ms; _include/_revinclude p50 < 20 ms;
  * ≥ 2,000 requests/s for the mix on SQLite.
@@ -27,7 +31,7 @@ import { gunzipSync } from 'node:zlib';
 import pg from 'pg';
 import { openStore } from '../src/storage/open.ts';
 import { onEachStore, parseStores, type StoreName } from './lib/stores.ts';
-import { spawnServer } from './lib/child-server.ts';
+import { spawnReplay, spawnServer, type ChildServer } from './lib/child-server.ts';
 import { printProfile, summarizeProfile } from './lib/profile.ts';
 import { cpuSince, describeCpu, threadCpu, totalCpu } from './lib/threads.ts';
 import { int, loadNote, ms, percentile } from './lib/stats.ts';
@@ -88,6 +92,7 @@ const MIX: Query[] = [
 ];
 /** Measured too, outside the mix: the search features added since the mix was fixed. */
 const EXTRA: Query[] = [
+  { name: 'type: Observation?_count=50 (no criterion)', url: () => 'Observation?_count=50' },
   { name: '_content: Condition?_content=word', url: (s) => `Condition?_content=${encodeURIComponent(s.family.slice(0, 4))}*&_count=50` },
   { name: '_content: Observation?_content=phrase', url: () => `Observation?_content=${encodeURIComponent('"body weight"')}&_count=50` },
   { name: 'quantity (UCUM): value-quantity=154|[lb_av]', url: () => `Observation?value-quantity=${encodeURIComponent('154|http://unitsofmeasure.org|[lb_av]')}&_count=50` },
@@ -200,6 +205,27 @@ async function countResources(spec: string): Promise<number> {
   }
 }
 
+/** Whether the transport floor has been measured (once a run: it does not depend on the store). */
+let floorDone = false;
+
+/** `clients` concurrent clients for `seconds`, each request the next query of the mix; requests/s and the server's CPU by thread. */
+async function runMix(server: ChildServer, url: (n: number) => string): Promise<{ rate: number; done: number; elapsed: number; spent: Map<string, number> }> {
+  let done = 0;
+  const end = performance.now() + seconds * 1000;
+  const lean = leanClient(server.base, clients);
+  const client = async () => {
+    for (let i = 0; performance.now() < end; i++) {
+      await lean.get(url(done + i));
+      done++;
+    }
+  };
+  const started = performance.now();
+  const cpu0 = threadCpu(server.child.pid);
+  await Promise.all(Array.from({ length: clients }, client)).finally(lean.close);
+  const elapsed = (performance.now() - started) / 1000;
+  return { rate: done / elapsed, done, elapsed, spent: cpuSince(cpu0, threadCpu(server.child.pid)) };
+}
+
 async function run(store: StoreName, spec: string, bodies: () => Buffer[]): Promise<void> {
   const present = await countResources(spec);
   const profileDir = values.profile ? mkdtempSync(join(tmpdir(), `meridian-prof-search-${store}-`)) : undefined;
@@ -249,25 +275,27 @@ async function run(store: StoreName, spec: string, bodies: () => Buffer[]): Prom
         for (const issue of outcome.issue ?? []) console.log(`      ${String(issue.diagnostics).replace(/\n/g, '\n      ')}`);
       }
     }
-    let done = 0;
-    const end = performance.now() + seconds * 1000;
-    const lean = leanClient(server.base, clients);
-    const client = async () => {
-      for (let i = 0; performance.now() < end; i++) {
-        await lean.get(MIX[(done + i) % MIX.length].url(pick(), pickNhs()));
-        done++;
+    const url = (n: number) => MIX[n % MIX.length].url(pick(), pickNhs());
+    // the responses the floor replays: a few of each query's, in the mix's order
+    const replies: string[] = [];
+    if (!floorDone) for (let n = 0; n < MIX.length * 10; n++) replies.push(await (await fetch(`${server.base}/${url(n)}`)).text());
+    const mix = await runMix(server, url);
+    const verdict = store === 'sqlite' ? ` (target ≥ 2,000: ${mix.rate >= 2000 ? 'met' : 'MISSED'})` : '';
+    console.log(`mix of ${MIX.length} queries, ${clients} concurrent clients, ${seconds} s: ${int(mix.rate)} requests/s${verdict}`);
+    if (mix.spent.size) console.log(`  server CPU per request ${((totalCpu(mix.spent) * 1000) / mix.done).toFixed(0)} µs: ${describeCpu(mix.spent, mix.done, mix.elapsed)}`);
+    if (!floorDone) {
+      // the ceiling this machine puts on any server for responses of these sizes (and this load generator)
+      floorDone = true;
+      const replay = await spawnReplay(replies);
+      try {
+        const floor = await runMix(replay, url);
+        const kb = replies.reduce((n, b) => n + Buffer.byteLength(b), 0) / replies.length / 1024;
+        console.log(`  transport floor: a server that only sends the same responses (${kb.toFixed(0)} kB on average) reaches ${int(floor.rate)} requests/s with this client; the mix is ${Math.round((100 * mix.rate) / floor.rate)}% of that`);
+      } finally {
+        await replay.stop();
       }
-    };
-    const started = performance.now();
-    const cpu0 = threadCpu(server.child.pid);
-    await Promise.all(Array.from({ length: clients }, client)).finally(lean.close);
-    const elapsed = (performance.now() - started) / 1000;
-    const rate = done / elapsed;
-    const spent = cpuSince(cpu0, threadCpu(server.child.pid));
-    const verdict = store === 'sqlite' ? ` (target ≥ 2,000: ${rate >= 2000 ? 'met' : 'MISSED'})` : '';
-    console.log(`mix of ${MIX.length} queries, ${clients} concurrent clients, ${seconds} s: ${int(rate)} requests/s${verdict}`);
-    if (spent.size) console.log(`  server CPU per request ${((totalCpu(spent) * 1000) / done).toFixed(0)} µs: ${describeCpu(spent, done, elapsed)}`);
-    console.log(`${store} summary: ${int(rate)} requests/s; latency targets ${missed.length ? `missed: ${missed.join('; ')}` : 'all met'}; ${loadNote()}`);
+    }
+    console.log(`${store} summary: ${int(mix.rate)} requests/s; latency targets ${missed.length ? `missed: ${missed.join('; ')}` : 'all met'}; ${loadNote()}`);
   } finally {
     await server.stop();
   }

@@ -3,7 +3,10 @@
  * process (and core) instead of sharing the server's event loop, which would halve what it measures.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface ChildServer {
   base: string;
@@ -26,7 +29,26 @@ export interface ChildOptions {
 export function spawnServer(store: string, opts: ChildOptions = {}): Promise<ChildServer> {
   const bin = resolve(opts.root ?? process.cwd(), 'bin/meridian.js');
   const nodeArgs = opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [];
-  const child = spawn(process.execPath, [...nodeArgs, bin, 'serve', ...(opts.args ?? ['--dev', '--port', '0']), '--host', '127.0.0.1', '--store', store, '--log-level', opts.logLevel ?? 'warn'], {
+  return spawnReady([...nodeArgs, bin, 'serve', ...(opts.args ?? ['--dev', '--port', '0']), '--host', '127.0.0.1', '--store', store, '--log-level', opts.logLevel ?? 'warn'], 'meridian serve');
+}
+
+/**
+ * A server that only answers each request with the next of `bodies` (replay-server.mjs): what the
+ * machine's HTTP stack and the load generator cost for responses of those sizes, with no work behind them.
+ */
+export function spawnReplay(bodies: string[]): Promise<ChildServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'meridian-replay-'));
+  const file = join(dir, 'bodies.json');
+  writeFileSync(file, JSON.stringify(bodies));
+  const started = spawnReady([fileURLToPath(new URL('./replay-server.mjs', import.meta.url)), file], 'the replay server');
+  const clean = () => rmSync(dir, { recursive: true, force: true });
+  started.catch(clean);
+  return started.then((s) => ({ ...s, stop: () => s.stop().finally(clean) }));
+}
+
+/** Runs node with `args` until it prints `ready at http://…/fhir`. */
+function spawnReady(args: string[], what: string): Promise<ChildServer> {
+  const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, MERIDIAN_STORE: undefined },
   });
@@ -49,6 +71,6 @@ export function spawnServer(store: string, opts: ChildOptions = {}): Promise<Chi
       });
     };
     child.stdout!.on('data', onData);
-    child.once('exit', (code) => fail(new Error(`meridian serve exited with ${code} before it was ready:\n${out}`)));
+    child.once('exit', (code) => fail(new Error(`${what} exited with ${code} before it was ready:\n${out}`)));
   });
 }
