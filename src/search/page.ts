@@ -20,8 +20,13 @@ import type { RowOptions, SearchPlan, SqlCompiler } from '../storage/search/inde
 
 /** The constants of the choice (tests vary them to take every path). */
 export interface PageTuning {
-  /** A candidate's probe costs about as much as reading this many driving index rows (~0.2 ms against ~3.5 µs, measured on the bench store). */
+  /** A candidate's probe for a `_has` costs about as much as reading this many driving index rows (~0.2 ms against ~3.5 µs, measured on the bench store). */
   probeCost: number;
+  /**
+   * A candidate's probe for plain criteria (an index lookup by rid, plus reading the candidate)
+   * costs about as much as this many of their driving index rows (~1.5 µs against ~0.4 µs).
+   */
+  indexProbeCost: number;
   /** With fewer driving index rows than this per row of the page, the index drives (it costs no more than a page of probes). */
   rowsPerMatch: number;
   /** Candidates probed in phase 1, in pages (of the plan's limit). */
@@ -36,15 +41,15 @@ export interface PageTuning {
   candidateCost: number;
 }
 
-export const TUNING: PageTuning = { probeCost: 50, candidateCost: 0.15, rowsPerMatch: 40, phaseOne: 2, cap: 100 };
+export const TUNING: PageTuning = { probeCost: 50, indexProbeCost: 4, candidateCost: 0.15, rowsPerMatch: 40, phaseOne: 2, cap: 100 };
 
 type Rows = Record<string, unknown>[];
 
 export interface PageChoice {
   /** The plan the page (or its first part) is found with. */
   plan: SearchPlan;
-  /** For the candidates' way, what phase 2 weighs: the driving index rows and the candidates counted (each up to a cap). */
-  counted?: { drivingRows: number; candidates: number };
+  /** For the candidates' way, what phase 2 weighs: the driving index rows and the candidates counted (each up to a cap), and a probe's cost. */
+  counted?: { drivingRows: number; candidates: number; probeCost: number };
 }
 
 /**
@@ -88,9 +93,10 @@ export async function choosePage(db: StoreReader, compiler: SqlCompiler, plan: S
   const drivingRows = Number(row?.n_in ?? 0);
   const candidates = Number(row?.n_out ?? 0);
   if (drivingRows < many) return { plan };
+  const probeCost = estimate.driver === 'has' ? tuning.probeCost : tuning.indexProbeCost;
   // phase 1: as many candidates as following the index rows would cost, up to `phaseOne` pages' worth
-  const first = Math.max(1, Math.min(Math.round(tuning.phaseOne * plan.limit), Math.round(drivingRows / tuning.probeCost)));
-  return { plan: { ...plan, candidates: { first } }, counted: { drivingRows, candidates } };
+  const first = Math.max(1, Math.min(Math.round(tuning.phaseOne * plan.limit), Math.round(drivingRows / probeCost)));
+  return { plan: { ...plan, candidates: { first } }, counted: { drivingRows, candidates, probeCost } };
 }
 
 /** The page's rows, as `compiler.select(plan, opts)` would return them. */
@@ -105,9 +111,16 @@ export async function selectPage(db: StoreReader, compiler: SqlCompiler, plan: S
   // the page is not full after the first candidates: the rest lies beyond the last of them, if there are more
   if (Number(first[0].c_count) < probed) return first;
   const missing = plan.limit - first.length;
-  const rest: SearchPlan = { ...plan, limit: missing, after: { values: [], rid: Number(first[0].c_last), backwards: false } };
+  const beyond = (rows: Rows, limit: number): SearchPlan => ({ ...plan, limit, after: { values: [], rid: Number(rows[0].c_last), backwards: false } });
   const way = phaseTwo({ ...counted, probed, found: first.length, missing }, tuning, compiler.probesStopAtLimit);
-  return [...first, ...(await db.select(compiler.select(way === 'candidates' ? { ...rest, candidates: {} } : rest, opts)))];
+  if (way === 'index') return [...first, ...(await db.select(compiler.select(beyond(first, missing), opts)))];
+  // phase 2 by candidates probes at most as many as the index rows would cost to follow (matches
+  // may thin out past the first candidates); the rest, if any, lies beyond the last it probed
+  const budget = Math.max(missing, Math.round(counted.drivingRows / counted.probeCost) - probed);
+  const second = await db.select(compiler.select({ ...beyond(first, missing), candidates: { first: Number.isFinite(budget) ? budget : undefined } }, opts));
+  if (!second.length) return [...first, ...(await db.select(compiler.select(beyond(first, missing), opts)))];
+  if (second.length >= missing || Number(second[0].c_count) < budget) return [...first, ...second];
+  return [...first, ...second, ...(await db.select(compiler.select(beyond(second, missing - second.length), opts)))];
 }
 
 /**
@@ -118,11 +131,11 @@ export async function selectPage(db: StoreReader, compiler: SqlCompiler, plan: S
  * candidate: 170–250 ms for the 1,570 Patients left on the bench store, against 30 ms by the index.
  */
 export function phaseTwo(
-  at: { drivingRows: number; candidates: number; probed: number; found: number; missing: number },
+  at: { drivingRows: number; candidates: number; probeCost: number; probed: number; found: number; missing: number },
   tuning: PageTuning,
   probesStopAtLimit: boolean,
 ): 'candidates' | 'index' {
   const remaining = Math.max(0, at.candidates - at.probed);
   const probes = probesStopAtLimit ? Math.min(remaining, (at.missing * at.probed) / at.found) : remaining;
-  return probes * tuning.probeCost + remaining * tuning.candidateCost < at.drivingRows ? 'candidates' : 'index';
+  return probes * at.probeCost + remaining * tuning.candidateCost < at.drivingRows ? 'candidates' : 'index';
 }

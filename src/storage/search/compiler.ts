@@ -159,21 +159,25 @@ export class SqlCompiler extends FilterCompiler {
 
   /**
    * What the choice of how to find a page rests on (search/page.ts), for a plan without `sort`
-   * driven by a `_has` whose filter is driven by index rows (undefined otherwise): `n_in`, those
-   * index rows, counted up to `capIn`; and when there are `many` or more, `n_out`, the candidates
-   * (resources of the plan's types after its keyset) up to `capOut`.
+   * driven by index rows: its own (a one-type search), or those of a `_has` that drives it
+   * (undefined otherwise). `n_in`, those index rows, counted up to `capIn`; and when there are
+   * `many` or more, `n_out`, the candidates (resources of the plan's types after its keyset) up to
+   * `capOut`. `driver` says which, since probing a candidate for a `_has` costs far more.
    */
-  estimate(plan: SearchPlan, opts: { capIn: number; capOut: number; many: number }): CompiledQuery | undefined {
+  estimate(plan: SearchPlan, opts: { capIn: number; capOut: number; many: number }): (CompiledQuery & { driver: 'has' | 'index' }) | undefined {
     if (plan.sort.length || !plan.types || plan.after?.backwards || !this.onCandidateColumns(plan.filter)) return undefined;
-    const has = plan.filter.kind === 'and' ? [...plan.filter.filters].sort((x, y) => this.rank(x) - this.rank(y))[0] : plan.filter;
-    if (has?.kind !== 'has') return undefined;
+    const driver = plan.filter.kind === 'and' ? [...plan.filter.filters].sort((x, y) => this.rank(x) - this.rank(y))[0] : plan.filter;
     const p = this.newParams();
-    const driving = this.drivingRows(has.filter, has.type, opts.capIn, p);
+    let driving: string | undefined;
+    // a `_has` counts its target's index rows; a plain criterion of a one-type search its own
+    if (driver?.kind === 'has') driving = this.drivingRows(driver.filter, driver.type, opts.capIn, p);
+    else if ((driver?.kind === 'index' || driver?.kind === 'or') && plan.types.length === 1) driving = this.drivingRows(driver, plan.types[0], opts.capIn, p);
     if (!driving) return undefined;
     const candidates = [this.typeCond('r.resource_type', plan.types, p), plan.after ? `r.rid > ${p.add(plan.after.rid)}` : undefined].filter(Boolean).join(' AND ');
     const out = `(SELECT COUNT(*) FROM (SELECT 1 FROM resources r WHERE ${candidates} LIMIT ${p.add(opts.capOut)}) t)`;
     // the candidates are counted only when the index rows are many (CASE evaluates its branch only then)
-    return p.finish(`SELECT e.n_in, CASE WHEN e.n_in >= ${p.add(opts.many)} THEN ${out} END AS n_out FROM (SELECT ${driving} AS n_in) e`);
+    const query = p.finish(`SELECT e.n_in, CASE WHEN e.n_in >= ${p.add(opts.many)} THEN ${out} END AS n_out FROM (SELECT ${driving} AS n_in) e`);
+    return { ...query, driver: driver.kind === 'has' ? 'has' : 'index' };
   }
 
   /** Whether a filter can be checked on a candidate (rid, resource_type, id) without its row: conditions on the row name only those columns. */
