@@ -48,6 +48,14 @@ forEachStore((store, client) => {
       const plan = (await client().get('Patient?_count=2&_explain=true')).body.issue[1].diagnostics as string;
       assert.match(plan, /resources_type_rid/, plan);
     });
+    it('sorts a type by _lastUpdated from its (resource_type, last_updated) index (SQLite)', async (t) => {
+      if (store !== 'sqlite') return t.skip('SQLite only');
+      for (const url of ['Patient?_sort=-_lastUpdated&_count=2', 'Patient?_sort=_lastUpdated&_count=2']) {
+        const plan = (await client().get(`${url}&_explain=true`)).body.issue[1].diagnostics as string;
+        assert.match(plan, /resources_type_updated/, `${url}:\n${plan}`);
+        assert.doesNotMatch(plan, /TEMP B-TREE FOR ORDER BY/, `${url}:\n${plan}`);
+      }
+    });
     it('is refused outside --dev: 401 without a token, 403 with a token that is not an administrator’s', async () => {
       const other = await startMeridian((client().meridian.ctx.config as unknown as { store: string }).store, { dev: 'false' });
       try {
