@@ -113,5 +113,14 @@ export function searchMigrations(d: SchemaDialect): Migration[] {
       // 17 ms from the index alone
       statements: [`CREATE INDEX resources_type_rid ON resources (resource_type, rid, id)`, `ANALYZE resources`],
     },
+    {
+      version: 10,
+      description: 'string rows looked up by resource and parameter from a covering index',
+      // as migration 6 did for tokens, dates and compartments: a sort by a string parameter reads
+      // each candidate's MIN(value) of one parameter. Keyed by (rid) alone, that visited every string
+      // row of the resource and then the table: Patient?_sort=family took 27 ms of SQL for the bench
+      // store's 1,619 Patients, 6 ms with this index (built in about 3 s there)
+      statements: [`DROP INDEX idx_string_rid`, `CREATE INDEX idx_string_rid ON idx_string (rid, param, value)`, `ANALYZE idx_string`],
+    },
   ];
 }
