@@ -93,6 +93,11 @@ const MIX: Query[] = [
 /** Measured too, outside the mix: the search features added since the mix was fixed. */
 const EXTRA: Query[] = [
   { name: 'type: Observation?_count=50 (no criterion)', url: () => 'Observation?_count=50' },
+  { name: 'Observation?_sort=-_lastUpdated&_count=10', url: () => 'Observation?_sort=-_lastUpdated&_count=10' },
+  { name: 'unselective token: Observation?status=final', url: () => 'Observation?status=final&_count=10' },
+  { name: 'unselective quantity: value-quantity=gt100', url: () => 'Observation?value-quantity=gt100&_count=10' },
+  { name: 'unselective date: Encounter?date=ge2015', url: () => 'Encounter?date=ge2015-01-01&_count=10' },
+  { name: 'string sort: Patient?_sort=family', url: () => 'Patient?_sort=family&_count=10' },
   { name: '_content: Condition?_content=word', url: (s) => `Condition?_content=${encodeURIComponent(s.family.slice(0, 4))}*&_count=50` },
   { name: '_content: Observation?_content=phrase', url: () => `Observation?_content=${encodeURIComponent('"body weight"')}&_count=50` },
   { name: 'quantity (UCUM): value-quantity=154|[lb_av]', url: () => `Observation?value-quantity=${encodeURIComponent('154|http://unitsofmeasure.org|[lb_av]')}&_count=50` },
