@@ -39,8 +39,7 @@ export interface PageTuning {
   cap: number;
   /**
    * Reading a candidate (its rid and id, in rid order from the resources_type_rid index) costs about
-   * this much (in driving index rows: ~0.5 µs). Phase 1 reads only the candidates it probes; phase 2
-   * by candidates reads all the rest.
+   * this much (in driving index rows: ~0.5 µs). Each phase reads only the candidates it probes.
    */
   candidateCost: number;
 }
