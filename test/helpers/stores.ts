@@ -1,7 +1,7 @@
 /**
  * Runs a suite once per store: SQLite (a fresh temporary file) and PostgreSQL (a fresh
  * database created on 127.0.0.1:5432 and dropped afterwards). Set MERIDIAN_TEST_STORES=sqlite
- * to run only one.
+ * to run only one. A run that is killed cannot drop its databases: the next run drops them.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,6 +33,40 @@ function sqliteStore(): TestStore {
   };
 }
 
+/** Whether process `pid` of this machine is running. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // running, as another user
+  }
+}
+
+/**
+ * Drops the test databases of runs that were killed before their cleanup (named
+ * meridian_test_PID_…, whose process is gone); only on a PostgreSQL of this machine, where a pid
+ * says something. Returns the names dropped.
+ */
+export async function dropAbandonedTestDatabases(admin: pg.Client, adminUrl = PG_ADMIN): Promise<string[]> {
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(new URL(adminUrl).hostname)) return [];
+  const { rows } = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'meridian\\_test\\_%'`);
+  const dropped: string[] = [];
+  for (const { datname } of rows) {
+    const m = /^meridian_test_(\d+)_\d+_\d+$/.exec(datname);
+    if (!m || alive(Number(m[1]))) continue;
+    try {
+      await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+      dropped.push(datname);
+    } catch {
+      // another run is dropping it at the same moment: a sweep never fails a test
+    }
+  }
+  return dropped;
+}
+
+let swept = false;
+
 function postgresStore(): TestStore {
   const made: string[] = [];
   return {
@@ -42,6 +76,10 @@ function postgresStore(): TestStore {
       const admin = new pg.Client({ connectionString: PG_ADMIN });
       await admin.connect();
       try {
+        if (!swept) {
+          swept = true;
+          await dropAbandonedTestDatabases(admin);
+        }
         await admin.query(`CREATE DATABASE ${name}`);
       } finally {
         await admin.end();
