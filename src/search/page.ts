@@ -115,14 +115,15 @@ export async function selectPage(db: StoreReader, compiler: SqlCompiler, plan: S
   if (Number(first[0].c_count) < probed) return first;
   const missing = plan.limit - first.length;
   const beyond = (rows: Rows, limit: number): SearchPlan => ({ ...plan, limit, after: { values: [], rid: Number(rows[0].c_last), backwards: false } });
+  const byIndexAfterFirst = async () => [...first, ...(await db.select(compiler.select(beyond(first, missing), opts)))];
   const way = phaseTwo({ ...counted, probed, found: first.length, missing }, tuning, compiler.probesStopAtLimit);
-  if (way === 'index') return [...first, ...(await db.select(compiler.select(beyond(first, missing), opts)))];
+  if (way === 'index') return byIndexAfterFirst();
   // phase 2 by candidates probes at most twice as many as phase 1's rate of matches says it needs, or
   // as many as the index rows would cost to follow if that is more (matches may thin out past the
   // first candidates); the rest, if any, lies beyond the last it probed
   const budget = Math.max(missing, Math.ceil((2 * missing * probed) / first.length), Math.round(counted.drivingRows / counted.probeCost) - probed);
   const second = await db.select(compiler.select({ ...beyond(first, missing), candidates: { first: Number.isFinite(budget) ? budget : undefined } }, opts));
-  if (!second.length) return [...first, ...(await db.select(compiler.select(beyond(first, missing), opts)))];
+  if (!second.length) return byIndexAfterFirst();
   if (second.length >= missing || Number(second[0].c_count) < budget) return [...first, ...second];
   return [...first, ...second, ...(await db.select(compiler.select(beyond(second, missing - second.length), opts)))];
 }

@@ -16,7 +16,7 @@ export interface TestStore {
   cleanup(): Promise<void>;
 }
 
-const PG_ADMIN = process.env.MERIDIAN_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const PG_ADMIN = process.env.MERIDIAN_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 function sqliteStore(): TestStore {
   const dirs: string[] = [];

@@ -6,10 +6,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { dropAbandonedTestDatabases } from '../helpers/stores.ts';
+import { dropAbandonedTestDatabases, PG_ADMIN as ADMIN, testStores } from '../helpers/stores.ts';
 
-const ADMIN = process.env.MERIDIAN_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const wanted = (process.env.MERIDIAN_TEST_STORES ?? 'sqlite,postgres').split(',').includes('postgres');
+const wanted = testStores().some((s) => s.name === 'postgres');
 
 describe('abandoned PostgreSQL test databases', { skip: !wanted && 'PostgreSQL not among MERIDIAN_TEST_STORES' }, () => {
   let admin: pg.Client;
