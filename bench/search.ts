@@ -24,7 +24,7 @@
 import { execFileSync } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
@@ -47,12 +47,13 @@ const HELP = `Usage: npm run bench:search -- [options]
   --keep           keep the loaded stores (${tmpdir()}/meridian-bench-search.db, database meridian_bench_search) and reuse them next time
   --explain        print each query's SQL and the database's plan for it
   --mix-only       skip the one-query-at-a-time latencies: only the mix (with --keep, to compare two versions quickly)
-  --profile        write a CPU profile of the server during the mix and summarise its main thread`;
+  --profile        write a CPU profile of the server during the mix and summarise its main thread
+  --only TEXT      the mix runs only the queries whose name contains TEXT (to see one query's cost under load)`;
 
 const { values } = parseArgs({
   options: {
     patients: { type: 'string' }, synthea: { type: 'string' }, stores: { type: 'string' }, requests: { type: 'string' },
-    clients: { type: 'string' }, seconds: { type: 'string' }, keep: { type: 'boolean' }, explain: { type: 'boolean' }, 'mix-only': { type: 'boolean' }, profile: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    clients: { type: 'string' }, seconds: { type: 'string' }, keep: { type: 'boolean' }, explain: { type: 'boolean' }, 'mix-only': { type: 'boolean' }, profile: { type: 'boolean' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' },
   },
 });
 if (values.help) {
@@ -231,7 +232,32 @@ async function runMix(server: ChildServer, url: (n: number) => string): Promise<
   return { rate: done / elapsed, done, elapsed, spent: cpuSince(cpu0, threadCpu(server.child.pid)) };
 }
 
+/**
+ * The most this code could serve on this machine: the same mix against a server that runs every
+ * query on its main thread (`--readers 0`), which spends the least CPU a request (no hand-over to
+ * reader threads). If every core did that work and nothing else (no load generator, no
+ * coordination), requests/s could not exceed cores ÷ that CPU.
+ */
+async function ceiling(spec: string, url: (n: number) => string): Promise<void> {
+  const server = await spawnServer(spec, { args: ['--dev', '--port', '0', '--readers', '0'] });
+  try {
+    for (let n = 0; n < 50; n++) await (await fetch(`${server.base}/${url(n)}`)).text(); // warm up
+    const one = await runMix(server, url);
+    const cpuMs = totalCpu(one.spent) / one.done;
+    const cores = availableParallelism();
+    console.log(
+      `  ceiling: with every query on the main thread (--readers 0) the server spends ${(cpuMs * 1000).toFixed(0)} µs of CPU a request (${int(one.rate)} requests/s); ` +
+        `${cores} cores doing only that work could serve at most ${int((cores * 1000) / cpuMs)} requests/s`,
+    );
+  } finally {
+    await server.stop();
+  }
+}
+
 async function run(store: StoreName, spec: string, bodies: () => Buffer[]): Promise<void> {
+  let mixEnded = performance.now();
+  let mixUrl: ((n: number) => string) | undefined;
+  let summary = '';
   const present = await countResources(spec);
   const profileDir = values.profile ? mkdtempSync(join(tmpdir(), `meridian-prof-search-${store}-`)) : undefined;
   let server = await spawnServer(spec, { profileDir });
@@ -280,13 +306,17 @@ async function run(store: StoreName, spec: string, bodies: () => Buffer[]): Prom
         for (const issue of outcome.issue ?? []) console.log(`      ${String(issue.diagnostics).replace(/\n/g, '\n      ')}`);
       }
     }
-    const url = (n: number) => MIX[n % MIX.length].url(pick(), pickNhs());
+    const mixed = values.only === undefined ? MIX : MIX.filter((q) => q.name.includes(values.only!));
+    if (!mixed.length) throw new Error(`--only ${values.only}: no query of the mix has that in its name`);
+    const url = (n: number) => mixed[n % mixed.length].url(pick(), pickNhs());
+    mixUrl = url;
     // the responses the floor replays: a few of each query's, in the mix's order
     const replies: string[] = [];
-    if (!floorDone) for (let n = 0; n < MIX.length * 10; n++) replies.push(await (await fetch(`${server.base}/${url(n)}`)).text());
+    if (!floorDone) for (let n = 0; n < mixed.length * 10; n++) replies.push(await (await fetch(`${server.base}/${url(n)}`)).text());
     const mix = await runMix(server, url);
+    mixEnded = performance.now();
     const verdict = store === 'sqlite' ? ` (target ≥ 2,000: ${mix.rate >= 2000 ? 'met' : 'MISSED'})` : '';
-    console.log(`mix of ${MIX.length} queries, ${clients} concurrent clients, ${seconds} s: ${int(mix.rate)} requests/s${verdict}`);
+    console.log(`mix of ${mixed.length} queries, ${clients} concurrent clients, ${seconds} s: ${int(mix.rate)} requests/s${verdict}`);
     if (mix.spent.size) console.log(`  server CPU per request ${((totalCpu(mix.spent) * 1000) / mix.done).toFixed(0)} µs: ${describeCpu(mix.spent, mix.done, mix.elapsed)}`);
     if (!floorDone) {
       // the ceiling this machine puts on any server for responses of these sizes (and this load generator)
@@ -300,13 +330,17 @@ async function run(store: StoreName, spec: string, bodies: () => Buffer[]): Prom
         await replay.stop();
       }
     }
-    console.log(`${store} summary: ${int(mix.rate)} requests/s; latency targets ${missed.length ? `missed: ${missed.join('; ')}` : 'all met'}; ${loadNote()}`);
+    summary = `${store} summary: ${int(mix.rate)} requests/s; latency targets ${missed.length ? `missed: ${missed.join('; ')}` : 'all met'}`;
   } finally {
     await server.stop();
   }
+  if (store === 'sqlite' && mixUrl) await ceiling(spec, mixUrl);
+  console.log(`${summary}; ${loadNote()}`);
   if (profileDir) {
+    // the mix ended this long before the server stopped (the transport floor ran in between)
+    const endedBefore = (performance.now() - mixEnded) / 1000;
     const file = readdirSync(profileDir).find((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f)); // the main thread's (thread id 0)
-    if (file) printProfile(`server main thread during the mix (last ${seconds} s)`, summarizeProfile(join(profileDir, file), { lastSeconds: seconds }));
+    if (file) printProfile(`server main thread during the mix (${seconds} s)`, summarizeProfile(join(profileDir, file), { lastSeconds: seconds, endedBefore, top: 30 }));
     console.log(`profile kept in ${profileDir}`);
   }
 }

@@ -33,19 +33,23 @@ function partOf(url: string, name: string): string {
   return url;
 }
 
-/** Counts only samples taken in the last `lastSeconds` seconds of the profile, when given (the measured run). */
-export function summarizeProfile(file: string, opts: { lastSeconds?: number; top?: number } = {}): ProfileSummary {
+/**
+ * Counts only samples taken in the measured run when told where it was: `lastSeconds` seconds
+ * that ended `endedBefore` seconds before the profile did (0 when it ran to the end).
+ */
+export function summarizeProfile(file: string, opts: { lastSeconds?: number; endedBefore?: number; top?: number } = {}): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const times: number[] = [];
   let t = profile.startTime;
   for (const d of profile.timeDeltas) times.push((t += d));
-  const from = opts.lastSeconds === undefined ? -Infinity : profile.endTime - opts.lastSeconds * 1e6;
+  const to = profile.endTime - (opts.endedBefore ?? 0) * 1e6;
+  const from = opts.lastSeconds === undefined ? -Infinity : to - opts.lastSeconds * 1e6;
   const self = new Map<number, number>();
   let total = 0;
   for (let i = 0; i < profile.samples.length; i++) {
-    if (times[i] < from) continue;
-    const dt = (times[i + 1] ?? profile.endTime) - times[i];
+    if (times[i] < from || times[i] > to) continue;
+    const dt = Math.min(times[i + 1] ?? profile.endTime, to) - times[i];
     self.set(profile.samples[i], (self.get(profile.samples[i]) ?? 0) + dt);
     total += dt;
   }
