@@ -334,11 +334,11 @@ async function run(store: StoreName, spec: string, bodies: () => Buffer[]): Prom
   } finally {
     await server.stop();
   }
+  // the mix ended this long before the server stopped (the transport floor ran in between)
+  const endedBefore = (performance.now() - mixEnded) / 1000;
   if (store === 'sqlite' && mixUrl) await ceiling(spec, mixUrl);
   console.log(`${summary}; ${loadNote()}`);
   if (profileDir) {
-    // the mix ended this long before the server stopped (the transport floor ran in between)
-    const endedBefore = (performance.now() - mixEnded) / 1000;
     const file = readdirSync(profileDir).find((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f)); // the main thread's (thread id 0)
     if (file) printProfile(`server main thread during the mix (${seconds} s)`, summarizeProfile(join(profileDir, file), { lastSeconds: seconds, endedBefore, top: 30 }));
     console.log(`profile kept in ${profileDir}`);
