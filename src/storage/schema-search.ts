@@ -122,5 +122,15 @@ export function searchMigrations(d: SchemaDialect): Migration[] {
       // store's 1,619 Patients, 6 ms with this index (built in about 3 s there)
       statements: [`DROP INDEX idx_string_rid`, `CREATE INDEX idx_string_rid ON idx_string (rid, param, value)`, `ANALYZE idx_string`],
     },
+    {
+      version: 11,
+      description: 'date rows in order of their upper bound: a page sorted by a date, latest first, walks it',
+      // `_sort=-date` orders by each resource's latest date (MAX(high)); a page of an unselective
+      // search walks this index from the latest value down and stops when the page is full
+      // (search/page.ts). Without it, Observation?_sort=-date&_count=10 read and sorted all
+      // 113,000 Observations' dates of the bench store (about 140 ms). Ascending sorts walk
+      // idx_date_lookup, which begins (resource_type, param, low)
+      statements: [`CREATE INDEX idx_date_high ON idx_date (resource_type, param, high, rid)`, `ANALYZE idx_date`],
+    },
   ];
 }

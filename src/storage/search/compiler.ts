@@ -5,7 +5,7 @@
  * filters.ts, their conditions by conds.ts.
  */
 import type { CompiledQuery } from '../types.ts';
-import type { Cond, Filter, IncludeStep, Keyset, RevIncludeStep, SearchPlan, SortBy, Value } from './plan.ts';
+import type { Cond, Filter, IncludeStep, IndexTable, Keyset, RevIncludeStep, SearchPlan, SortBy, Value } from './plan.ts';
 import type { Params } from './conds.ts';
 import { FilterCompiler } from './filters.ts';
 import { haversineSql } from './geo.ts';
@@ -22,6 +22,9 @@ export interface JobRow {
   updated: number;
 }
 const ROW_COLUMNS = 'r.rid, r.resource_type, r.id, r.version_id, r.last_updated, r.content';
+
+/** Sort keys whose index a page can walk in key order (SqlCompiler.walks): table → columns. */
+const WALKS: Partial<Record<IndexTable, readonly string[]>> = { idx_date: ['high', 'low'], idx_string: ['value'], idx_token: ['code'] };
 
 /** What a query returning resource rows returns besides them. */
 export interface RowOptions {
@@ -105,6 +108,7 @@ export class SqlCompiler extends FilterCompiler {
         `${rid}${back ? ' DESC' : ''}`,
       ].join(', ');
     // the page is chosen on rids and sort keys alone, then its rows are read: sorting many matches whole (their JSON) is what makes a page slow
+    if (plan.walk && this.walks(plan)) return p.finish(this.walkPage(plan, plan.walk.budget, columns, p));
     if (plan.candidates && !plan.sort.length && plan.types && !back) return p.finish(this.candidatePage(plan, plan.types, plan.candidates.first, columns, p));
     if (!plan.sort.length) {
       const driven = this.drivenPage(plan, p);
@@ -117,6 +121,48 @@ export class SqlCompiler extends FilterCompiler {
     const keyset = plan.after ? ` WHERE ${this.keyset(plan.sort, plan.after, keyCols, p)}` : '';
     const page = `SELECT * FROM (${inner}) t${keyset} ORDER BY ${order('', 'rid')} LIMIT ${p.add(plan.limit)}`;
     return p.finish(`SELECT ${columns}, ${keyCols.map((k) => `t.${k}`).join(', ')} FROM (${page}) t JOIN resources r ON r.rid = t.rid ORDER BY ${order('t.', 't.rid')}`);
+  }
+
+  /**
+   * Whether a page of `plan` can be found by walking its sort key's index (SearchPlan `walk`): one
+   * type, one key, a resource's first row in the walk's order holding its key — its lowest value
+   * for an ascending sort (MIN), its highest for a descending one (MAX) — and an index that gives
+   * that order: idx_date_high for the latest date, idx_date_lookup for the earliest,
+   * idx_string_lookup and idx_token_lookup in both directions. Not backwards, and not from a
+   * cursor among the resources without a value (they come last, and are not in the index).
+   */
+  walks(plan: SearchPlan): boolean {
+    if (plan.types?.length !== 1 || plan.sort.length !== 1 || plan.after?.backwards) return false;
+    const { key, descending } = plan.sort[0];
+    if (key.kind !== 'index' || key.aggregate !== (descending ? 'max' : 'min')) return false;
+    if (plan.after && (plan.after.values[0] ?? null) === null) return false;
+    return WALKS[key.table]?.includes(key.column) ?? false;
+  }
+
+  /**
+   * The page by walking the sort key's index (see `walks`): the first `budget` index rows of the
+   * type and parameter in the key's order (after the keyset), each kept if it holds its resource's
+   * key and the resource is current and satisfies every criterion (probed by rid), until the page
+   * is full. A resource whose key appears in two of its rows comes twice (search/page.ts keeps the
+   * first); one without a value never comes, so a page that is not full says nothing of the rest.
+   */
+  protected walkPage(plan: SearchPlan, budget: number, columns: string, p: Params): string {
+    const { key, descending } = plan.sort[0];
+    if (key.kind !== 'index') throw new Error('walkPage: the sort key is not an index column');
+    const dir = descending ? ' DESC' : '';
+    const x = this.nextAlias('w');
+    const s = this.nextAlias('s');
+    const conds = [`${x}.resource_type = ${p.add(plan.types![0])}`, `${x}.param = ${p.add(key.param)}`, `${x}.${key.column} IS NOT NULL`];
+    if (plan.after) {
+      const v = p.add(plan.after.values[0] ?? null);
+      conds.push(`(${x}.${key.column} ${descending ? '<' : '>'} ${v} OR (${x}.${key.column} = ${v} AND ${x}.rid > ${p.add(plan.after.rid)}))`);
+    }
+    const walked = `SELECT ${x}.rid, ${x}.${key.column} AS k0 FROM ${key.table} ${x} WHERE ${conds.join(' AND ')} ORDER BY ${x}.${key.column}${dir}, ${x}.rid LIMIT ${p.add(budget)}`;
+    const holdsKey = `d.k0 = (SELECT ${key.aggregate.toUpperCase()}(${s}.${key.column}) FROM ${key.table} ${s} WHERE ${s}.rid = d.rid AND ${s}.param = ${p.add(key.param)})`;
+    const checks = [this.notDeleted('r'), this.filter(plan.filter, { alias: 'r', types: plan.types }, p, false)].filter((c) => c !== '1 = 1');
+    const matches = `EXISTS (SELECT 1 FROM resources r WHERE r.rid = d.rid AND ${checks.join(' AND ')})`;
+    const page = `SELECT d.rid, d.k0 FROM (${walked}) d WHERE ${holdsKey} AND ${matches} ORDER BY d.k0${dir}, d.rid LIMIT ${p.add(plan.limit)}`;
+    return `SELECT ${columns}, w.k0 FROM (${page}) w JOIN resources r ON r.rid = w.rid ORDER BY w.k0${dir}, w.rid`;
   }
 
   /**

@@ -97,6 +97,13 @@ export interface SearchPlan {
    * early in rid order, such as `_has` on a common code (search/page.ts chooses).
    */
   readonly candidates?: { readonly first?: number };
+  /**
+   * How a page with one `sort` key is found: by default every match's sort value is read and the
+   * matches sorted. With `walk`, the key's index rows are read in the key's order instead (at most
+   * `budget` of them; SqlCompiler.walks says which keys can), each checked by every criterion,
+   * until the page is full: for criteria that match much of the type (search/page.ts chooses).
+   */
+  readonly walk?: { readonly budget: number };
 }
 
 /** One row of a page: the resource and its sort values `k0..kn`. */
