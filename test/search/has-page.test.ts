@@ -45,19 +45,27 @@ const FILTERS: Record<string, { type: string; filter: Filter }> = {
   'Observations: code, confined': { type: 'Observation', filter: and([code('x'), outside([pid(3), pid(4)])]) },
 };
 
-describe('_has phase 2: probing the rest of the candidates or following the index', () => {
+describe('phase 2: probing more candidates or following the index', () => {
   // phase 1 found 10 matches among 100 candidates; 40 are missing; 1,600 candidates in all, 5,000 driving index rows
   const at = { drivingRows: 5000, candidates: 1600, probeCost: 10, probed: 100, found: 10, missing: 40 };
   const tuning = { ...TUNING, candidateCost: 0.1 };
-  it('where probing stops at the limit (SQLite), weighs the probes the page still needs: 400 × 10 + 1,500 × 0.1 < 5,000', () => {
-    assert.equal(phaseTwo(at, tuning, true), 'candidates');
+  it('where probing stops at the limit (SQLite), weighs the probes the page still needs: 400 × 10 + 800 × 0.1 < 5,000', () => {
+    assert.deepEqual(phaseTwo(at, tuning, true), { way: 'candidates', budget: 800 });
   });
-  it('where every remaining candidate is probed (PostgreSQL), weighs them all: 1,500 × 10 > 5,000', () => {
-    assert.equal(phaseTwo(at, tuning, false), 'index');
-    assert.equal(phaseTwo({ ...at, candidates: 450 }, tuning, false), 'candidates');
+  it('where every candidate read is probed (PostgreSQL), weighs its whole budget, twice the probes needed: 800 × 10 > 5,000', () => {
+    assert.deepEqual(phaseTwo(at, tuning, false), { way: 'index', budget: 800 });
+    assert.equal(phaseTwo({ ...at, candidates: 450 }, tuning, false).way, 'candidates');
+  });
+  it('bounds the probes by the budget, not by the candidates left: a common criterion on PostgreSQL probes 198 of 8,000', () => {
+    // Observation?value-quantity=gt100&_count=10 on the bench store: 2 matches among the first 22 of 113,000 Observations
+    const common = { drivingRows: 1100, candidates: 8000, probeCost: 4, probed: 22, found: 2, missing: 9 };
+    assert.deepEqual(phaseTwo(common, tuning, false), { way: 'candidates', budget: 198 });
+    // SQLite may read up to what the index rows would cost (1,100 / 4 − 22), and probes only until the page is full
+    assert.deepEqual(phaseTwo(common, tuning, true), { way: 'candidates', budget: 253 });
   });
   it('never counts more probes than candidates remain', () => {
-    assert.equal(phaseTwo({ ...at, found: 1, candidates: 300 }, tuning, true), 'candidates');
+    assert.equal(phaseTwo({ ...at, found: 1, candidates: 300 }, tuning, true).way, 'candidates');
+    assert.equal(phaseTwo({ ...at, found: 1, candidates: 300 }, tuning, false).way, 'candidates');
   });
 });
 
