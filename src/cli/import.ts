@@ -85,6 +85,23 @@ function postInProcess(ctx: InteractionContext): Post {
   };
 }
 
+/**
+ * After a load into a store, the database's planner statistics (and on PostgreSQL its visibility
+ * map) are brought up to date, as `meridian seed --into` does: without them the first searches
+ * over the new data are planned blind (SQLite has none until then; PostgreSQL waits for
+ * autovacuum). A failure here loses nothing that was imported: it is reported, not fatal.
+ */
+async function refreshStatistics(ctx: InteractionContext): Promise<void> {
+  const t = Date.now();
+  console.error('meridian import: refreshing the database planner statistics');
+  try {
+    await ctx.store.optimize();
+    console.error(`meridian import: statistics refreshed in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  } catch (err) {
+    console.error(`meridian import: could not refresh the planner statistics (${(err as Error).message}); everything imported is stored. Run ANALYZE on the database, or import again later`);
+  }
+}
+
 function options(args: string[]) {
   try {
     return parseArgs({ args, options: { store: { type: 'string' }, url: { type: 'string' }, concurrency: { type: 'string' } }, allowPositionals: true });
@@ -119,6 +136,7 @@ export const importCommand: Command = {
 
     const progress = new Progress(files.length, 'files');
     const started = Date.now();
+    let loaded = started;
     let resources = 0;
     let done = 0;
     const failures: string[] = [];
@@ -166,9 +184,14 @@ export const importCommand: Command = {
     } finally {
       process.off('SIGINT', onSigint);
       progress.finish();
-      await ctx?.store.close();
+      loaded = Date.now();
+      try {
+        if (ctx && resources > 0 && !stopping) await refreshStatistics(ctx);
+      } finally {
+        await ctx?.store.close();
+      }
     }
-    const secs = (Date.now() - started) / 1000;
+    const secs = (loaded - started) / 1000;
     const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
     console.log(
       `${stopping ? 'Interrupted: imported' : 'Imported'} ${resources} resources from ${stopping ? `${done} of ` : ''}${plural(files.length - skipped.length, 'file')} in ${secs.toFixed(secs < 10 ? 2 : 1)} s ` +

@@ -134,7 +134,7 @@ export interface ResourceStore extends StoreReader {
    * `fn` may be run again after a write conflict (PostgreSQL), so it must have no effect outside `tx`.
    */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
-  /** Refreshes the query planner's statistics; run after bulk loads (import, seed). */
+  /** Refreshes the query planner's statistics (and on PostgreSQL, the visibility map); run after bulk loads (import, seed). */
   optimize(): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 /** The real `meridian` command, run as a child process: help, usage errors and `meridian import` into a SQLite file. */
 import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -87,6 +88,14 @@ describe('meridian import', () => {
     assert.deepEqual({ resources: s.resources, files: s.files, failures: s.failures }, { resources: expected, files: 3, failures: 0 });
     assert.ok(s.seconds > 0 && s.rate > 0, run.stdout);
     assert.match(run.stderr, /\[#+\] 3\/3 files, \d+ resources/, 'a progress line');
+    // the planner's statistics are fresh after the load (SQLite keeps none until ANALYZE)
+    assert.match(run.stderr, /statistics refreshed in \d/);
+    const stats = new Database(db, { readonly: true });
+    try {
+      assert.ok((stats.prepare(`SELECT COUNT(*) AS n FROM sqlite_stat1 WHERE tbl = 'idx_token'`).get() as { n: number }).n > 0, 'sqlite_stat1 has idx_token');
+    } finally {
+      stats.close();
+    }
 
     await withServer(db, async (client) => {
       const patients = await client.get('Patient/_history');

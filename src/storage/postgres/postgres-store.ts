@@ -139,8 +139,13 @@ export class PostgresStore extends PostgresReader implements ResourceStore {
     }
   }
 
+  /**
+   * VACUUM as well as ANALYZE: after a bulk load no page is yet marked all-visible, so PostgreSQL
+   * reads the table behind every covering index (a bitmap heap scan) until autovacuum comes round;
+   * vacuumed, the lookups become index-only scans. About 3 s for the 250k-resource bench store.
+   */
   async optimize(): Promise<void> {
-    await this.pool.query('ANALYZE');
+    await this.pool.query('VACUUM (ANALYZE)');
   }
 
   close(): Promise<void> {
