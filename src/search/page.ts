@@ -153,9 +153,14 @@ export async function selectPage(db: StoreReader, compiler: SqlCompiler, plan: S
   if (choice.plan.walk) {
     // a resource whose key is in two of its index rows comes twice: the first stays
     const seen = new Set<unknown>();
-    const walked = (await db.select(compiler.select(choice.plan, opts))).filter((r) => !seen.has(r.rid) && seen.add(r.rid));
-    // a full page is the page; otherwise the walk ran out of budget, or of resources with a value (those without come last)
+    const rows = await db.select(compiler.select(choice.plan, opts));
+    const walked = rows.filter((r) => !seen.has(r.rid) && seen.add(r.rid));
+    // a full page is the page. A backward one that found fewer rows than the page holds (before
+    // any came twice) while reading less than its budget reached the start of the order.
+    // Otherwise the walk ran out of budget, or of resources with a value (those without come
+    // last), and the matches are sorted
     if (walked.length >= plan.limit) return walked;
+    if (plan.after?.backwards && rows.length && rows.length < plan.limit && Number(rows[0].w_walked) < choice.plan.walk.budget) return walked;
     return db.select(compiler.select(plan, opts));
   }
   const first = await db.select(compiler.select(choice.plan, opts));

@@ -4,7 +4,7 @@
  * page, on every store: latest and earliest dates, codes and names in both directions, with ties,
  * resources with two values or the same value twice, resources without a value (last), deleted
  * ones, and criteria matching much, some or little of the type. A walk that runs out of budget
- * gives way to the default plan.
+ * gives way to the default plan. So do the pages before (`previous` links).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -93,20 +93,29 @@ for (const t of testStores()) {
       await t.cleanup();
     });
 
-    /** Every page in turn (keyset paging on the sort key and rid), as ids. */
-    async function pages(types: string[], filter: Filter, sort: SortBy, limit: number, find: (plan: SearchPlan) => Promise<Record<string, unknown>[]>): Promise<string[][]> {
-      const out: string[][] = [];
+    type Find = (plan: SearchPlan) => Promise<Record<string, unknown>[]>;
+    /**
+     * Every page in turn (keyset paging on the sort key and rid), as ids; then from the first row
+     * of each page but the first, the page before it (a `previous` link: backwards, in reverse).
+     */
+    async function pages(types: string[], filter: Filter, sort: SortBy, limit: number, find: Find): Promise<{ forward: string[][]; backward: string[][] }> {
+      const forward: string[][] = [];
+      const starts: NonNullable<SearchPlan['after']>[] = [];
       let after: SearchPlan['after'];
       for (;;) {
         const rows = await find({ types, filter, sort: [sort], limit, after });
-        if (!rows.length) return out;
-        out.push(rows.map((r) => String(r.id)));
-        const last = toPlanRow(rows[rows.length - 1], 1);
+        if (!rows.length) break;
+        forward.push(rows.map((r) => String(r.id)));
+        const [first, last] = [toPlanRow(rows[0], 1), toPlanRow(rows[rows.length - 1], 1)];
+        if (after) starts.push({ values: first.keys, rid: first.rid, backwards: true });
         after = { values: last.keys, rid: last.rid, backwards: false };
-        assert.ok(out.length <= OBSERVATIONS, 'paging ends');
+        assert.ok(forward.length <= OBSERVATIONS, 'paging ends');
       }
+      const backward: string[][] = [];
+      for (const start of starts) backward.push((await find({ types, filter, sort: [sort], limit, after: start })).map((r) => String(r.id)));
+      return { forward, backward };
     }
-    const byDefault = (plan: SearchPlan) => store.select(compiler.select(plan));
+    const byDefault: Find = (plan) => store.select(compiler.select(plan));
 
     for (const [sortName, { types, sort }] of Object.entries(SORTS)) {
       for (const [filterName, { type, filter }] of Object.entries(FILTERS)) {
@@ -114,7 +123,7 @@ for (const t of testStores()) {
         it(`finds the same pages, ${sortName}, for ${filterName}`, async () => {
           for (const limit of [1, 2, 5, 13, 100]) {
             const expected = await pages(types, filter, sort, limit, byDefault);
-            assert.ok(expected.flat().length, `${filterName}: something matches`);
+            assert.ok(expected.forward.flat().length, `${filterName}: something matches`);
             // chosen, always walked with budgets from too small to ample, and never walked
             for (const walkRows of [TUNING.walkRows, 1, 3, 1000]) {
               const tuning = { ...TUNING, rowsPerMatch: 0, walkRows };
@@ -133,14 +142,14 @@ for (const t of testStores()) {
       assert.ok((await choosePage(store, compiler, plan(token('status', 'final')), tuning)).plan.walk);
       assert.equal((await choosePage(store, compiler, plan(token('code', 's5')), tuning)).plan.walk, undefined, 'a rare code');
       assert.equal((await choosePage(store, compiler, plan(token('status', 'final'), date(true), 100), tuning)).plan.walk, undefined, 'fewer rows than the page');
-      // by _lastUpdated (an index of its own), a quantity (no walkable index), two keys, two types, backwards
+      // by _lastUpdated (an index of its own), a quantity (no walkable index), two keys, two types
       const lastUpdated: SortBy = { key: { kind: 'column', column: 'last_updated' }, descending: true };
       const quantity: SortBy = { key: { kind: 'index', table: 'idx_quantity', param: 'value-quantity', column: 'value', aggregate: 'max' }, descending: true };
       assert.equal((await choosePage(store, compiler, plan({ kind: 'true' }, lastUpdated), tuning)).plan.walk, undefined);
       assert.equal((await choosePage(store, compiler, plan({ kind: 'true' }, quantity), tuning)).plan.walk, undefined);
       assert.equal((await choosePage(store, compiler, { ...plan({ kind: 'true' }), sort: [date(true), code(false)] }, tuning)).plan.walk, undefined);
       assert.equal((await choosePage(store, compiler, { ...plan({ kind: 'true' }), types: ['Observation', 'Patient'] }, tuning)).plan.walk, undefined);
-      assert.equal((await choosePage(store, compiler, { ...plan({ kind: 'true' }), after: { values: [T0], rid: 1, backwards: true } }, tuning)).plan.walk, undefined);
+      assert.ok((await choosePage(store, compiler, { ...plan({ kind: 'true' }), after: { values: [T0], rid: 1, backwards: true } }, tuning)).plan.walk, 'backwards');
       // from a cursor among the resources without a value (they are not in the index)
       assert.equal((await choosePage(store, compiler, { ...plan({ kind: 'true' }), after: { values: [null], rid: 1, backwards: false } }, tuning)).plan.walk, undefined);
     });

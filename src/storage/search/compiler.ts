@@ -128,11 +128,12 @@ export class SqlCompiler extends FilterCompiler {
    * type, one key, a resource's first row in the walk's order holding its key — its lowest value
    * for an ascending sort (MIN), its highest for a descending one (MAX) — and an index that gives
    * that order: idx_date_high for the latest date, idx_date_lookup for the earliest,
-   * idx_string_lookup and idx_token_lookup in both directions. Not backwards, and not from a
-   * cursor among the resources without a value (they come last, and are not in the index).
+   * idx_string_lookup and idx_token_lookup in both directions (backwards too, for a `previous`
+   * page). Not from a cursor among the resources without a value (they come last, and are not in
+   * the index).
    */
   walks(plan: SearchPlan): boolean {
-    if (plan.types?.length !== 1 || plan.sort.length !== 1 || plan.after?.backwards) return false;
+    if (plan.types?.length !== 1 || plan.sort.length !== 1) return false;
     const { key, descending } = plan.sort[0];
     if (key.kind !== 'index' || key.aggregate !== (descending ? 'max' : 'min')) return false;
     if (plan.after && (plan.after.values[0] ?? null) === null) return false;
@@ -144,25 +145,29 @@ export class SqlCompiler extends FilterCompiler {
    * type and parameter in the key's order (after the keyset), each kept if it holds its resource's
    * key and the resource is current and satisfies every criterion (probed by rid), until the page
    * is full. A resource whose key appears in two of its rows comes twice (search/page.ts keeps the
-   * first); one without a value never comes, so a page that is not full says nothing of the rest.
+   * first); one without a value never comes. Each row also carries `w_walked`, how many index rows
+   * the walk read: fewer than the budget means the index had no more in that direction.
    */
   protected walkPage(plan: SearchPlan, budget: number, columns: string, p: Params): string {
     const { key, descending } = plan.sort[0];
     if (key.kind !== 'index') throw new Error('walkPage: the sort key is not an index column');
-    const dir = descending ? ' DESC' : '';
+    // backwards (a `previous` page), the walk goes the other way from the cursor, and its rows are reversed afterwards as any backward page's are
+    const back = plan.after?.backwards ?? false;
+    const dir = descending !== back ? ' DESC' : '';
+    const ridDir = back ? ' DESC' : '';
     const x = this.nextAlias('w');
     const s = this.nextAlias('s');
     const conds = [`${x}.resource_type = ${p.add(plan.types![0])}`, `${x}.param = ${p.add(key.param)}`, `${x}.${key.column} IS NOT NULL`];
     if (plan.after) {
       const v = p.add(plan.after.values[0] ?? null);
-      conds.push(`(${x}.${key.column} ${descending ? '<' : '>'} ${v} OR (${x}.${key.column} = ${v} AND ${x}.rid > ${p.add(plan.after.rid)}))`);
+      conds.push(`(${x}.${key.column} ${dir ? '<' : '>'} ${v} OR (${x}.${key.column} = ${v} AND ${x}.rid ${back ? '<' : '>'} ${p.add(plan.after.rid)}))`);
     }
-    const walked = `SELECT ${x}.rid, ${x}.${key.column} AS k0 FROM ${key.table} ${x} WHERE ${conds.join(' AND ')} ORDER BY ${x}.${key.column}${dir}, ${x}.rid LIMIT ${p.add(budget)}`;
+    const walked = `SELECT ${x}.rid, ${x}.${key.column} AS k0 FROM ${key.table} ${x} WHERE ${conds.join(' AND ')} ORDER BY ${x}.${key.column}${dir}, ${x}.rid${ridDir} LIMIT ${p.add(budget)}`;
     const holdsKey = `d.k0 = (SELECT ${key.aggregate.toUpperCase()}(${s}.${key.column}) FROM ${key.table} ${s} WHERE ${s}.rid = d.rid AND ${s}.param = ${p.add(key.param)})`;
     const checks = [this.notDeleted('r'), this.filter(plan.filter, { alias: 'r', types: plan.types }, p, false)].filter((c) => c !== '1 = 1');
     const matches = `EXISTS (SELECT 1 FROM resources r WHERE r.rid = d.rid AND ${checks.join(' AND ')})`;
-    const page = `SELECT d.rid, d.k0 FROM (${walked}) d WHERE ${holdsKey} AND ${matches} ORDER BY d.k0${dir}, d.rid LIMIT ${p.add(plan.limit)}`;
-    return `SELECT ${columns}, w.k0 FROM (${page}) w JOIN resources r ON r.rid = w.rid ORDER BY w.k0${dir}, w.rid`;
+    const page = `SELECT d.rid, d.k0 FROM d WHERE ${holdsKey} AND ${matches} ORDER BY d.k0${dir}, d.rid${ridDir} LIMIT ${p.add(plan.limit)}`;
+    return `WITH d AS (${walked}) SELECT ${columns}, w.k0, (SELECT COUNT(*) FROM d) AS w_walked FROM (${page}) w JOIN resources r ON r.rid = w.rid ORDER BY w.k0${dir}, w.rid${ridDir}`;
   }
 
   /**
