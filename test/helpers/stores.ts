@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import type { IndexRows, ResourceStore } from '../../src/storage/types.ts';
 
 export interface TestStore {
   name: 'sqlite' | 'postgres';
@@ -104,4 +105,21 @@ function postgresStore(): TestStore {
 export function testStores(): TestStore[] {
   const wanted = (process.env.MERIDIAN_TEST_STORES ?? 'sqlite,postgres').split(',');
   return [sqliteStore(), postgresStore()].filter((s) => wanted.includes(s.name));
+}
+
+/**
+ * Writes resources straight into `store` with the index rows given (no extraction, no
+ * validation): version 1 as `{ resourceType, id }`, or with `deleted` a deletion as version 2;
+ * lastUpdated counts up from 1, one per write. For tests of the query layer over chosen rows.
+ */
+export function indexedWriter(store: ResourceStore): (resourceType: string, id: string, index: IndexRows, deleted?: boolean) => Promise<void> {
+  let written = 0;
+  return async (resourceType, id, index, deleted = false) => {
+    await store.transaction((tx) =>
+      tx.writeVersion(
+        { resourceType, id, versionId: deleted ? 2 : 1, lastUpdated: ++written, deleted, json: deleted ? null : JSON.stringify({ resourceType, id }), method: deleted ? 'DELETE' : 'PUT' },
+        deleted ? {} : index,
+      ),
+    );
+  };
 }

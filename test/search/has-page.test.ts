@@ -7,10 +7,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { openStore } from '../../src/storage/open.ts';
-import type { IndexRows, ResourceStore } from '../../src/storage/types.ts';
+import type { ResourceStore } from '../../src/storage/types.ts';
 import { and, compilerFor, type Filter, type SearchPlan, type SqlCompiler } from '../../src/storage/search/index.ts';
 import { choosePage, EstimateCache, phaseTwo, selectPage, TUNING } from '../../src/search/page.ts';
-import { testStores } from '../helpers/stores.ts';
+import { indexedWriter, testStores } from '../helpers/stores.ts';
 
 const PATIENTS = 40;
 const pid = (n: number) => `p${String(n).padStart(2, '0')}`;
@@ -76,9 +76,7 @@ for (const t of testStores()) {
     before(async () => {
       store = await openStore(await t.create());
       compiler = compilerFor(store.dialect);
-      let written = 0;
-      const write = (resourceType: string, id: string, index: IndexRows, deleted = false) =>
-        store.transaction((tx) => tx.writeVersion({ resourceType, id, versionId: deleted ? 2 : 1, lastUpdated: ++written, deleted, json: deleted ? null : JSON.stringify({ resourceType, id }), method: deleted ? 'DELETE' : 'PUT' }, deleted ? {} : index));
+      const write = indexedWriter(store);
       for (let n = 0; n < PATIENTS; n++) await write('Patient', pid(n), { compartment: [{ param: 'Patient', compartmentId: pid(n) }] });
       for (let n = PATIENTS - 1; n >= 0; n--) {
         const codes = codesOf(n);

@@ -9,11 +9,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { openStore } from '../../src/storage/open.ts';
-import type { IndexRows, ResourceStore } from '../../src/storage/types.ts';
+import type { ResourceStore } from '../../src/storage/types.ts';
 import { compilerFor, type Filter, type SearchPlan, type SortBy, type SqlCompiler } from '../../src/storage/search/index.ts';
 import { choosePage, selectPage, TUNING } from '../../src/search/page.ts';
 import { toPlanRow } from '../../src/search/rows.ts';
-import { testStores } from '../helpers/stores.ts';
+import { indexedWriter, testStores } from '../helpers/stores.ts';
 
 const OBSERVATIONS = 60;
 const PATIENTS = 30;
@@ -67,9 +67,7 @@ for (const t of testStores()) {
     before(async () => {
       store = await openStore(await t.create());
       compiler = compilerFor(store.dialect);
-      let written = 0;
-      const write = (resourceType: string, id: string, index: IndexRows, deleted = false) =>
-        store.transaction((tx) => tx.writeVersion({ resourceType, id, versionId: deleted ? 2 : 1, lastUpdated: ++written, deleted, json: deleted ? null : JSON.stringify({ resourceType, id }), method: deleted ? 'DELETE' : 'PUT' }, deleted ? {} : index));
+      const write = indexedWriter(store);
       // written latest first, so that rid order is not the dates' order
       for (let n = OBSERVATIONS - 1; n >= 0; n--) {
         await write('Observation', oid(n), {
