@@ -18,6 +18,11 @@
  * not full by then, what phase 1 found tells how many more probes the rest would take, and the
  * cheaper way finds the rest (phase 2); probing stops within what the index would have cost, and
  * the index finds whatever is still missing. Either way the rows are those the default plan finds.
+ *
+ * A page sorted by one key has a third way (walkOf): with no criterion, or criteria matching many
+ * index rows, the key's own index is read in sort order and each row checked until the page is
+ * full, instead of every match's key being read and sorted; if a bounded walk does not fill the
+ * page, the matches are sorted after all.
  */
 import type { CompiledQuery, StoreReader } from '../storage/index.ts';
 import type { RowOptions, SearchPlan, SqlCompiler } from '../storage/search/index.ts';
